@@ -1,0 +1,41 @@
+# Two commands for a fresh clone: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: run test setup deps system-deps system-deps-test messages lint
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: deps system-deps-test messages
+	$(PY) manage.py check
+	$(PY) -m pytest -q -p no:randomly $(PYTEST_ARGS)
+
+setup: deps system-deps messages
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+system-deps-test:
+	@bash scripts/install-system-deps.sh --test
+
+# uv installs the pinned set in seconds; pip is the fallback when uv cannot be had.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q uv 2>/dev/null && $(VENV)/bin/uv pip install -q --python $(PY) -r pyproject.toml --extra dev \
+		|| $(PY) -m pip install -q -r <($(PY) -c "import tomllib;d=tomllib.load(open('pyproject.toml','rb'))['project'];print('\n'.join(d['dependencies']+d['optional-dependencies']['dev']))")
+	@touch $@
+
+deps: $(VENV)/.installed
+
+messages: deps system-deps
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+lint: deps
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -1,0 +1,62 @@
+"""Admin for the holiday calendar and change log, and the scoped base every unit-bound admin uses."""
+
+from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import ChangeRecord, Holiday
+from apps.core.scoping import scope_queryset
+from apps.core.templatetags.portal import jdate
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose rows, choices and object pages obey the org-unit scope.
+
+    `unit_field` is the lookup from the model to its OrgUnit (None for OrgUnit itself). An
+    object outside the scope answers 404 instead of the admin's usual redirect, so that its
+    existence does not leak.
+    """
+
+    unit_field: str | None = "unit"
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user, unit_field=self.unit_field)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from apps.orgs.models import OrgUnit
+
+        if db_field.related_model is OrgUnit:
+            kwargs["queryset"] = scope_queryset(OrgUnit.objects.all(), request.user, unit_field=None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "jalali_date", "title", "kind", "province"]
+    list_filter = ["kind", "province"]
+    search_fields = ["title"]
+    date_hierarchy = "date"
+
+    @admin.display(description=_("Jalali date"), ordering="date")
+    def jalali_date(self, obj: Holiday) -> str:
+        return jdate(obj.date)
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    list_display = ["at", "content_type", "object_id", "action", "actor"]
+    list_filter = ["content_type", "action"]
+    search_fields = ["object_id", "note"]
+    readonly_fields = [f.name for f in ChangeRecord._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,78 @@
+"""Cross-cutting records: the holiday calendar and the append-only change log."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Holiday(models.Model):
+    """An official day off. This table, not the `holidays` package, is the truth at run time:
+    lunar holidays move with moon sighting after calendars are printed, so admins correct it."""
+
+    class Kind(models.TextChoices):
+        SOLAR = "solar", _("Solar (fixed)")
+        LUNAR = "lunar", _("Lunar (religious)")
+        SPECIAL = "special", _("One-off closure")
+
+    date = models.DateField(_("date"), db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SOLAR)
+    province = models.ForeignKey(
+        "orgs.Province",
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Empty for a nationwide holiday; set for a closure in one province only."),
+    )
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "province"], name="holiday_unique_per_province"),
+            models.UniqueConstraint(
+                fields=["date"], condition=models.Q(province__isnull=True), name="holiday_unique_national"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.title}"
+
+
+class ChangeRecord(models.Model):
+    """One state change of any object: who, when, what, before and after. Never updated."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("object type"))
+    object_id = models.CharField(_("object id"), max_length=64, db_index=True)
+    target = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model}#{self.object_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("Change records are append-only.")
+        super().save(*args, **kwargs)

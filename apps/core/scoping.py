@@ -1,0 +1,36 @@
+"""The one org-unit scoping rule (SPEC §1). Every selector and admin queryset calls it.
+
+- national roles (national auditor, administrator) see everything;
+- a provincial auditor sees the units of their province;
+- everyone else sees their own unit and the units below it.
+Objects outside the scope are simply not in the queryset, so views answer 404 and nothing leaks.
+"""
+
+from django.db.models import Model, QuerySet
+
+from apps.orgs import roles
+
+
+def scope_queryset(qs: QuerySet, user, *, unit_field: str | None = "unit") -> QuerySet:
+    """Narrow `qs` to what `user` may see. `unit_field` is the lookup path from the model to its
+    OrgUnit ("unit", "request__unit", …); None when the model is OrgUnit itself."""
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if roles.is_national(user):
+        return qs
+    staff = getattr(user, "staff", None)
+    if staff is None or not staff.active:
+        return qs.none()
+    prefix = f"{unit_field}__" if unit_field else ""
+    if roles.has_role(user, roles.PROVINCIAL_AUDITOR):
+        if staff.unit.province_id is None:
+            return qs.none()
+        return qs.filter(**{f"{prefix}province_id": staff.unit.province_id})
+    return qs.filter(**{f"{prefix}path__startswith": staff.unit.path})
+
+
+def unit_in_scope(user, unit: Model) -> bool:
+    """Whether one unit is visible to the user (same rule as scope_queryset, for a single row)."""
+    from apps.orgs.models import OrgUnit
+
+    return scope_queryset(OrgUnit.objects.filter(pk=unit.pk), user, unit_field=None).exists()

@@ -1,0 +1,43 @@
+"""Persian text normalisation: one place that decides how typed text is stored and searched.
+
+Input arrives with Persian (۰-۹) or Arabic-Indic (٠-٩) digits, Arabic yeh/kaf (ي ى ك), tatweel and
+invisible bidi marks pasted from other systems. Stored text uses ASCII digits and Persian letters;
+the zero-width non-joiner (ZWNJ) stays in stored text because it is part of correct spelling, and
+is dropped only from search keys.
+"""
+
+import re
+
+from persiantools import digits as _digits
+
+ZWNJ = "\u200c"
+_BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+_TATWEEL = "\u0640"
+
+_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
+_STRIP = str.maketrans("", "", _BIDI_MARKS + _TATWEEL)
+_WS = re.compile(r"\s+")
+
+
+def normalize_digits(value: str) -> str:
+    """Persian and Arabic-Indic digits to ASCII."""
+    return _digits.fa_to_en(_digits.ar_to_fa(value))
+
+
+def normalize_text(value: str) -> str:
+    """The stored form of typed text: ASCII digits, Persian ی/ک, no bidi marks or tatweel."""
+    if not value:
+        return value
+    value = normalize_digits(value).translate(_LETTERS).translate(_STRIP)
+    return value.strip()
+
+
+def search_key(value: str) -> str:
+    """A comparison key: normalised, ZWNJ dropped, spaces collapsed, case folded."""
+    value = normalize_text(value or "").replace(ZWNJ, " ")
+    return _WS.sub(" ", value).strip().casefold()
+
+
+def to_persian_digits(value) -> str:
+    """ASCII (and Arabic-Indic) digits to Persian, for display."""
+    return _digits.en_to_fa(_digits.ar_to_fa(str(value)))

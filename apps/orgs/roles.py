@@ -1,0 +1,88 @@
+"""The portal's roles (SPEC §1) as Django groups with their model permissions.
+
+A user's role is the group they are in. Citizens have no login. Superusers are administrators.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
+
+DESK_CLERK = "desk_clerk"
+UNIT_OFFICER = "unit_officer"
+BODY_SUPERVISOR = "body_supervisor"
+PROVINCIAL_AUDITOR = "provincial_auditor"
+NATIONAL_AUDITOR = "national_auditor"
+ADMINISTRATOR = "administrator"
+
+ROLE_LABELS = {
+    DESK_CLERK: _("Desk clerk"),
+    UNIT_OFFICER: _("Unit officer"),
+    BODY_SUPERVISOR: _("Desk supervisor"),
+    PROVINCIAL_AUDITOR: _("Provincial auditor"),
+    NATIONAL_AUDITOR: _("National auditor"),
+    ADMINISTRATOR: _("Administrator"),
+}
+
+# Roles that see every province and body.
+NATIONAL_ROLES = frozenset({NATIONAL_AUDITOR, ADMINISTRATOR})
+
+# "app_label.codename" of the model permissions each role holds. Capabilities add their models.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    DESK_CLERK: {"orgs.view_staff", "orgs.view_counter", "orgs.view_orgunit"},
+    UNIT_OFFICER: {"orgs.view_staff", "orgs.view_orgunit"},
+    BODY_SUPERVISOR: {
+        "orgs.view_orgunit",
+        "orgs.view_staff", "orgs.add_staff", "orgs.change_staff",
+        "orgs.view_counter", "orgs.add_counter", "orgs.change_counter",
+    },
+    PROVINCIAL_AUDITOR: {"orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body"},
+    NATIONAL_AUDITOR: {"orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body"},
+    ADMINISTRATOR: set(),  # administrators are superusers
+}
+
+# Roles that work in the Django admin (with the permissions above, scoped like the portal).
+ADMIN_SITE_ROLES = frozenset({BODY_SUPERVISOR, ADMINISTRATOR})
+
+
+def role_groups_sync() -> None:
+    """Create the role groups and set exactly their permissions; safe to run on every migrate."""
+    wanted_by_role = {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    all_codes = {code for perms in wanted_by_role.values() for code in perms}
+    by_code = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in={c.split(".", 1)[1] for c in all_codes}
+        )
+    }
+    for role, codes in wanted_by_role.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set([by_code[c] for c in codes if c in by_code])
+
+
+def user_roles(user) -> set[str]:
+    """The role names of a user (cached on the user object for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True)) & set(ROLE_LABELS)
+        if user.is_superuser:
+            cached.add(ADMINISTRATOR)
+        user._portal_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def is_national(user) -> bool:
+    return bool(user_roles(user) & NATIONAL_ROLES)
+
+
+def primary_role(user) -> str | None:
+    """The role a home page is built for when a user holds several, broadest first."""
+    roles = user_roles(user)
+    for role in (ADMINISTRATOR, NATIONAL_AUDITOR, PROVINCIAL_AUDITOR, BODY_SUPERVISOR, DESK_CLERK, UNIT_OFFICER):
+        if role in roles:
+            return role
+    return None

@@ -1,0 +1,48 @@
+"""Portal pages of the organisation: units, staff and counters in the user's scope."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.core.text import normalize_text
+from apps.orgs import selectors
+
+
+def _get_or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "orgs/unit_list.html", {"units": selectors.unit_list(user=request.user)})
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _get_or_404(selectors.unit_get, user=request.user, pk=pk)
+    staff = selectors.staff_list(user=request.user).filter(unit=unit)
+    counters = selectors.counter_list(user=request.user).filter(unit=unit)
+    return render(request, "orgs/unit_detail.html", {"unit": unit, "staff": staff, "counters": counters})
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    query = normalize_text(request.GET.get("q", ""))[:100]
+    page = Paginator(selectors.staff_list(user=request.user, query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/staff_list.html", {"page": page, "staff": page.object_list, "q": query})
+
+
+@login_required
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _get_or_404(selectors.staff_get, user=request.user, pk=pk)
+    return render(request, "orgs/staff_detail.html", {"member": member})
+
+
+@login_required
+def counter_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "orgs/counter_list.html", {"counters": selectors.counter_list(user=request.user)})

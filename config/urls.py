@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from apps.core import views as core_views
+
+admin.site.site_header = _("Service desk portal — administration")
+admin.site.site_title = _("Service desk portal")
+admin.site.index_title = _("Administration")
+
+# Public URLs printed on paper and sent by SMS (/healthz, /accounts/login/, /services/, /track/,
+# /q/<token>) are a contract: keep them short and never change them.
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("org/", include("apps.orgs.urls")),
+    path("", include("apps.core.urls")),
+]
+
+handler403 = "apps.core.views.error_403"
+handler404 = "apps.core.views.error_404"
+handler500 = "apps.core.views.error_500"
+

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the portal needs, only those that are missing.
+#   runtime: Pango for WeasyPrint's Persian shaping, gettext to compile messages
+#   --test:  Chromium for the browser journeys, poppler-utils to read PDFs back in tests
+set -euo pipefail
+
+packages=(libpango-1.0-0 libpangoft2-1.0-0 gettext fonts-dejavu-core)
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(chromium poppler-utils)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+    echo "Missing system packages: ${missing[*]} (install them with your package manager)" >&2
+    exit 1
+fi
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
