@@ -13,7 +13,10 @@ from django.utils.translation import get_language
 
 from apps.core.text import normalize_digits, to_persian_digits
 
-_DATE_INPUT = re.compile(r"^\s*(\d{2,4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$", re.ASCII)
+_DATE_INPUT = re.compile(r"^\s*(\d{2}|\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$", re.ASCII)
+# jdatetime accepts any year; outside this window the input is a typo or a Gregorian date typed
+# into a Jalali field (2026/11/22 would otherwise be stored as 2647-02-11).
+_JALALI_YEARS = range(1200, 1600)
 
 
 def _localize_digits(text: str, persian: bool | None) -> str:
@@ -30,15 +33,18 @@ def to_jalali(value: dt.date) -> jdatetime.date:
 
 def format_date(value: dt.date | None, *, persian_digits: bool | None = None) -> str:
     """۱۴۰۵/۰۹/۰۱ (digits follow the active language unless told)."""
-    if value is None:
+    # A missing template variable arrives as "" (string_if_invalid), not None.
+    if not value:
         return ""
     return _localize_digits(to_jalali(value).strftime("%Y/%m/%d"), persian_digits)
 
 
 def format_datetime(value: dt.datetime | None, *, persian_digits: bool | None = None) -> str:
     """۱۴۰۵/۰۹/۰۱ ۰۹:۳۰ in Tehran time."""
-    if value is None:
+    if not value:
         return ""
+    if not isinstance(value, dt.datetime):
+        return format_date(value, persian_digits=persian_digits)
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     text = f"{to_jalali(local.date()).strftime('%Y/%m/%d')} {local:%H:%M}"
     return _localize_digits(text, persian_digits)
@@ -53,6 +59,8 @@ def parse_date(text: str) -> dt.date:
     year, month, day = (int(g) for g in match.groups())
     if year < 100:
         year += 1400 if year < 50 else 1300
+    if year not in _JALALI_YEARS:
+        raise ValueError("not a Jalali year")
     return jdatetime.date(year, month, day).togregorian()
 
 

@@ -34,7 +34,9 @@ def normalize_text(value: str) -> str:
 
 def search_key(value: str) -> str:
     """A comparison key: normalised, ZWNJ dropped, spaces collapsed, case folded."""
-    value = normalize_text(value or "").replace(ZWNJ, " ")
+    # Dropped rather than turned into a space: people type «می‌خواهم» as «میخواهم» far more often
+    # than as «می خواهم», and the key must match the common spelling.
+    value = normalize_text(value or "").replace(ZWNJ, "")
     return _WS.sub(" ", value).strip().casefold()
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.text import normalize_text
 
 _ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_PHONE_CHARS = re.compile(r"\+?[0-9]+", re.ASCII)
 _LEGAL_ID_WEIGHTS = (29, 27, 23, 19, 17)
 
 
@@ -39,7 +40,9 @@ def normalize_national_code(value) -> str:
         raise ValidationError(_("A national code has 10 digits."), code="national_code_length")
     code = code.zfill(10)
     if not national_code_is_valid(code):
-        raise ValidationError(_("This national code is not valid; check the digits."), code="national_code_invalid")
+        raise ValidationError(
+            _("This national code is not valid; check the digits."), code="national_code_invalid"
+        )
     return code
 
 
@@ -75,6 +78,10 @@ def validate_legal_id(value) -> None:
 def normalize_mobile(value) -> str:
     """An Iranian mobile number as 09XXXXXXXXX; accepts 09…, +989…, 00989…, 989… and 9…."""
     raw = _digits_only(value).replace("(", "").replace(")", "")
+    # phonenumbers reads letters as keypad digits ("0912abc4567" → 09122224567): a typo must not
+    # become somebody else's number.
+    if not _PHONE_CHARS.fullmatch(raw):
+        raise ValidationError(_("Enter a mobile number such as 09121234567."), code="mobile_invalid")
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     elif raw.startswith("98") and len(raw) == 12:

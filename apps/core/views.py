@@ -60,10 +60,14 @@ def _check_cache() -> str:
         return "down"
 
 
+def _broker_is_eager() -> bool:
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
+
+
 def _check_broker() -> str:
     from config.celery import app
 
-    if app.conf.task_always_eager:
+    if _broker_is_eager():
         return "eager"
     try:
         with app.connection_for_write() as conn:

@@ -39,8 +39,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     ADMINISTRATOR: set(),  # administrators are superusers
 }
 
-# Roles that work in the Django admin (with the permissions above, scoped like the portal).
-ADMIN_SITE_ROLES = frozenset({BODY_SUPERVISOR, ADMINISTRATOR})
+# Roles that may open the Django admin: they see only what their permissions allow, scoped like
+# the portal (a clerk looks staff and counters up there; a supervisor edits them).
+ADMIN_SITE_ROLES = frozenset({DESK_CLERK, BODY_SUPERVISOR, ADMINISTRATOR})
 
 
 def role_groups_sync() -> None:

@@ -1,0 +1,167 @@
+"""Form plumbing shared by every app: typed input is normalised once, here, before any field sees it.
+
+Persian keyboards, Arabic keyboards and text pasted from letters and spreadsheets all reach the
+server; without this a national code in Persian digits or a name spelt with Arabic yeh would be
+stored as a different value from the one the next search types.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.core import jalali, validators
+from apps.core.text import normalize_text
+
+
+def _normalize_value(value):
+    return normalize_text(value) if isinstance(value, str) else value
+
+
+class NormalizedFormMixin:
+    """Passes every submitted string through `normalize_text` before field cleaning.
+
+    Password fields are left as typed (a password is a secret, not text to tidy) and uploaded
+    files live in `self.files`, which is never touched.
+    """
+
+    def full_clean(self):
+        # Done here rather than in __init__ so that fields added by a subclass after
+        # super().__init__() are seen, and the password exemption covers them too.
+        if self.is_bound and not getattr(self, "_data_normalized", False):
+            self.data = self._normalized_data(self.data)
+            self._data_normalized = True
+        super().full_clean()
+
+    def _raw_names(self) -> set[str]:
+        names = set()
+        for name, field in self.fields.items():
+            widget = field.widget
+            html_name = self.add_prefix(name)
+            if isinstance(widget, forms.PasswordInput):
+                names.add(html_name)
+            elif isinstance(widget, forms.MultiWidget):
+                names.update(
+                    html_name + suffix
+                    for suffix, sub in zip(widget.widgets_names, widget.widgets, strict=True)
+                    if isinstance(sub, forms.PasswordInput)
+                )
+        return names
+
+    def _normalized_data(self, data):
+        raw = self._raw_names()
+        if hasattr(data, "setlist"):
+            # QueryDict / MultiValueDict: keep every value of a multi-valued key; copy() also
+            # leaves request.POST itself untouched.
+            normalized = data.copy()
+            for key, values in data.lists():
+                if key not in raw:
+                    normalized.setlist(key, [_normalize_value(v) for v in values])
+            return normalized
+        normalized = {}
+        for key, value in data.items():
+            if key in raw:
+                normalized[key] = value
+            elif isinstance(value, list | tuple):
+                normalized[key] = type(value)(_normalize_value(v) for v in value)
+            else:
+                normalized[key] = _normalize_value(value)
+        return normalized
+
+
+class PortalForm(NormalizedFormMixin, forms.Form):
+    """Base for every portal form that is not tied to a model."""
+
+
+class PortalModelForm(NormalizedFormMixin, forms.ModelForm):
+    """Base for every portal model form."""
+
+
+class NumericInput(forms.TextInput):
+    """A text box for digit strings: numeric keypad on phones, left to right inside RTL pages.
+
+    Not `type="number"`: that drops leading zeros, shows spinners and refuses Persian digits.
+    """
+
+    default_attrs = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
+
+    def __init__(self, attrs=None):
+        super().__init__({**self.default_attrs, **(attrs or {})})
+
+
+class MobileInput(NumericInput):
+    input_type = "tel"
+    # "tel" rather than "numeric" so that + is on the keypad; autofill is welcome for a phone.
+    default_attrs = {"inputmode": "tel", "dir": "ltr", "autocomplete": "tel"}
+
+
+class JalaliDateInput(NumericInput):
+    default_attrs = {**NumericInput.default_attrs, "placeholder": "1405/09/01"}
+
+
+class JalaliDateField(forms.Field):
+    """A date typed and shown in the Jalali calendar, cleaned to a Gregorian `datetime.date`."""
+
+    widget = JalaliDateInput
+    default_error_messages = {"invalid": _("Enter a valid Jalali date such as 1405/09/01.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return jalali.parse_date(normalize_text(str(value)))
+        except (ValueError, OverflowError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        """Initial values are Gregorian dates; bound values are what was typed. Both are shown
+        as Jalali in the page's digits, and unparseable input is given back as typed."""
+        if isinstance(value, dt.date):
+            return jalali.format_date(value)
+        if isinstance(value, str) and value.strip():
+            try:
+                return jalali.format_date(jalali.parse_date(value))
+            except (ValueError, OverflowError):
+                return value
+        return value
+
+
+class _IdentifierField(forms.CharField):
+    """A CharField whose value is replaced by the stored form from `apps.core.validators`."""
+
+    widget = NumericInput
+
+    @staticmethod
+    def normalize(value: str) -> str:
+        raise NotImplementedError
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return self.normalize(value)
+
+
+class NationalCodeField(_IdentifierField):
+    """A person's 10-digit national code (کد ملی)."""
+
+    normalize = staticmethod(validators.normalize_national_code)
+
+
+class LegalIdField(_IdentifierField):
+    """A legal entity's 11-digit national ID (شناسه ملی)."""
+
+    normalize = staticmethod(validators.normalize_legal_id)
+
+
+class MobileField(_IdentifierField):
+    """An Iranian mobile number, stored as 09XXXXXXXXX."""
+
+    widget = MobileInput
+    normalize = staticmethod(validators.normalize_mobile)

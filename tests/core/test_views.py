@@ -1,0 +1,90 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from apps.orgs import roles
+from apps.orgs.demo import DEMO_LOGINS
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("role", "expected_links"),
+    [
+        (roles.DESK_CLERK, {"orgs:staff_list", "orgs:counter_list", "orgs:unit_list", "admin:index"}),
+        (roles.UNIT_OFFICER, {"orgs:staff_list", "orgs:unit_list"}),
+        (roles.BODY_SUPERVISOR, {"orgs:staff_list", "orgs:counter_list", "orgs:unit_list", "admin:index"}),
+        (roles.PROVINCIAL_AUDITOR, {"orgs:unit_list"}),
+        (roles.NATIONAL_AUDITOR, {"orgs:unit_list"}),
+    ],
+)
+def test_home_shows_unit_role_and_next_actions_for_each_role(client, role, expected_links):
+    member = staff_user(role)
+    client.force_login(member.user)
+    page = client.get(reverse("core:home"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert member.unit.name in html
+    assert f'class="role-{role}"' in html
+    assert {_reverse(name) for name in expected_links} == {a.url for a in page.context["actions"]}
+
+
+def _reverse(name: str) -> str:
+    return reverse(name)
+
+
+def test_portal_speaks_persian_right_to_left_by_default(client):
+    page = client.get(reverse("login"))
+    html = page.content.decode()
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "ورود" in html  # "Log in", from the committed Persian catalogue
+
+
+def test_english_is_switchable(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+    html = client.get(reverse("login")).content.decode()
+    assert '<html lang="en" dir="ltr">' in html and "Log in to the service desk" in html
+
+
+def test_unknown_page_answers_friendly_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "errors/404.html" in [t.name for t in response.templates]
+
+
+def test_seed_demo_is_idempotent_and_prints_logins(settings, capsys, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "chosen-demo-pass")
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    for username in DEMO_LOGINS:
+        assert username in out
+    assert "chosen-demo-pass" in out
+    from apps.orgs.models import OrgUnit, Staff
+
+    assert OrgUnit.objects.filter(name="اداره کل راه و شهرسازی مازندران").count() == 1
+    assert Staff.objects.count() == len(DEMO_LOGINS) + 5
+
+
+def test_each_demo_login_lands_on_its_role_home(client, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "chosen-demo-pass")
+    call_command("seed_demo")
+    for username, (_f, _l, _p, role, _u, _d) in DEMO_LOGINS.items():
+        response = client.post(reverse("login"), {"username": username, "password": "chosen-demo-pass"}, follow=True)
+        assert response.context["role"] == role, username
+        client.post(reverse("logout"))
+
+
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+
+
+def test_browser_language_does_not_override_persian(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="fa" dir="rtl">' in html
