@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "csp",
     "apps.core",
     "apps.orgs",
+    "apps.catalog",
 ]
 
 MIDDLEWARE = [

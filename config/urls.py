@@ -20,6 +20,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("org/", include("apps.orgs.urls")),
+    path("catalog/", include("apps.catalog.urls")),
+    path("services/", include("apps.catalog.public_urls")),
     path("", include("apps.core.urls")),
 ]
 

@@ -99,3 +99,60 @@ def staff_user(role: str | None, unit: OrgUnit | None = None, **staff_kwargs) ->
     """A staff member with a login in the given role (group name from apps.orgs.roles)."""
     user = UserFactory(role=role)
     return StaffFactory(user=user, unit=unit or OrgUnitFactory(), **staff_kwargs)
+
+
+# --- catalog ------------------------------------------------------------------------------------
+from decimal import Decimal  # noqa: E402
+
+from apps.catalog.models import (  # noqa: E402
+    Fee,
+    RequiredDocument,
+    SubService,
+    WorkflowStage,
+)
+
+
+class SubServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubService
+
+    body = factory.SubFactory(BodyFactory)
+    code = factory.Sequence(lambda n: f"{11000 + n}")
+    title = factory.Sequence(lambda n: f"صدور گواهی شماره {n}")
+    description = "شرح خدمت برای ارباب رجوع"
+    channel = "in_person"
+    non_electronic_reason = "law"
+    addresses = "ساری، بلوار پاسداران"
+
+
+class WorkflowStageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkflowStage
+
+    service = factory.SubFactory(SubServiceFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"مرحله {n}")
+    responsible_unit = factory.LazyAttribute(lambda o: OrgUnitFactory(body=o.service.body))
+    responsible_post = "کارشناس"
+    duration = Decimal(2)
+    duration_unit = "working_day"
+
+
+class RequiredDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequiredDocument
+
+    service = factory.SubFactory(SubServiceFactory)
+    title = factory.Sequence(lambda n: f"مدرک {n}")
+    form = "copy"
+
+
+class FeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Fee
+
+    service = factory.SubFactory(SubServiceFactory)
+    title = "هزینه صدور"
+    amount_rials = 500000
+    account = "IR820170000000123456789012"
+    legal_basis = "بند ۳ ماده ۵ قانون بودجه"

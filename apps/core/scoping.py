@@ -34,3 +34,13 @@ def unit_in_scope(user, unit: Model) -> bool:
     from apps.orgs.models import OrgUnit
 
     return scope_queryset(OrgUnit.objects.filter(pk=unit.pk), user, unit_field=None).exists()
+
+
+def scope_by_body(qs: QuerySet, user, *, body_field: str = "body") -> QuerySet:
+    """Narrow a body-owned queryset (catalog, …) to the bodies that have a unit in the user's scope."""
+    from apps.orgs.models import OrgUnit
+
+    if roles.is_national(user) and getattr(user, "is_authenticated", False):
+        return qs
+    units = scope_queryset(OrgUnit.objects.all(), user, unit_field=None)
+    return qs.filter(**{f"{body_field}__in": units.values("body_id")})

@@ -161,6 +161,7 @@ class Counter(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="counters", verbose_name=_("unit"))
     number = models.PositiveSmallIntegerField(_("counter number"))
     title = models.CharField(_("title"), max_length=200, blank=True)
+    staff = models.ManyToManyField("Staff", blank=True, related_name="counters", verbose_name=_("staff at this counter"))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

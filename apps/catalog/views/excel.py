@@ -1,0 +1,3 @@
+"""Catalog views: excel."""
+
+urlpatterns: list = []

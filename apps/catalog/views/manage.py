@@ -1,0 +1,3 @@
+"""Catalog views: manage."""
+
+urlpatterns: list = []

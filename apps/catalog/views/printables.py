@@ -1,0 +1,3 @@
+"""Catalog views: printables."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Catalog views: public."""
+
+urlpatterns: list = []
