@@ -32,3 +32,15 @@ def supervisor(unit):
 @pytest.fixture
 def officer(unit):
     return staff_user(roles.UNIT_OFFICER, unit=unit)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager_in_tests():
+    """Tasks run in the test process even when a broker is configured (the PostgreSQL + Redis run);
+    the one test that proves a real worker consumes the queue switches this off for itself."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

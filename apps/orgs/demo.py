@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from apps.core.holidays import holidays_seed
 from apps.orgs import roles
-from apps.orgs.models import Body, County, Counter, OrgUnit, Province, Staff
+from apps.orgs.models import Body, Counter, County, OrgUnit, Province, Staff
+from apps.orgs.services import provinces_seed
 
 
 @dataclass
@@ -54,6 +56,9 @@ def _unit(key: str, **fields) -> OrgUnit:
 
 def seed_org_demo(*, password: str) -> DemoOrg:
     """Create (or bring up to date) the demo organisation and its logins."""
+    # Reference data normally comes from migrations; a flushed test database needs it again.
+    provinces_seed()
+    holidays_seed()
     mazandaran = Province.objects.get(code="IR-02")
     sari, _ = County.objects.get_or_create(province=mazandaran, name_fa="ساری", defaults={"name_en": "Sari"})
     babol, _ = County.objects.get_or_create(province=mazandaran, name_fa="بابل", defaults={"name_en": "Babol"})
@@ -79,8 +84,9 @@ def seed_org_demo(*, password: str) -> DemoOrg:
 
     hq = _unit("hq", name="ستاد مرکزی وزارت راه و شهرسازی", body=ministry, level=OrgUnit.Level.HQ,
                address="تهران، بلوار دادمان", phone="021-88086000")
+    # The provincial directorate hangs under its ministry's HQ, so the ministry sees its provinces.
     provincial = _unit("provincial", name="اداره کل راه و شهرسازی مازندران", body=directorate,
-                       level=OrgUnit.Level.PROVINCE, province=mazandaran,
+                       parent=hq, level=OrgUnit.Level.PROVINCE, province=mazandaran,
                        address="ساری، بلوار پاسداران، طبقه همکف", phone="011-33363000")
     departments = {
         "dept_estate": _unit("dept_estate", name="اداره املاک و حقوقی", body=directorate, parent=provincial,

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from apps.orgs.demo import DEMO_LOGINS
 from tests.e2e.conftest import DESKTOP, PHONE
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "e2e-demo-pass-1405"
 
