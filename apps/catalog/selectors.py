@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from apps.catalog.models import Channel, ServiceType, SubService, WorkflowStage
+from apps.catalog.models import Channel, ServiceForm, ServiceType, SubService, WorkflowStage
 from apps.core import worktime
 from apps.core.scoping import scope_by_body
 from apps.core.text import search_key
@@ -55,6 +55,11 @@ def public_service_get(*, pk: int) -> SubService:
         )
         .get(pk=pk)
     )
+
+
+def public_service_form_get(*, service_pk: int, pk: int) -> ServiceForm:
+    """A form or letter template of an active service, for download without login."""
+    return ServiceForm.objects.get(pk=pk, service_id=service_pk, service__active=True)
 
 
 def public_body_counters(*, body: Body) -> QuerySet[Counter]:
