@@ -14,9 +14,12 @@ def model_snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[
     """The concrete field values of a row as JSON-safe data (foreign keys as ids)."""
     data = {}
     for field in obj._meta.concrete_fields:
-        if field.name in exclude or not field.editable and not field.primary_key:
+        if field.name in exclude or (not field.editable and not field.primary_key):
             continue
-        data[field.attname] = field.value_from_object(obj)
+        value = field.value_from_object(obj)
+        if isinstance(field, models.FileField):
+            value = value.name if value else ""  # the stored file's name, not the file
+        data[field.attname] = value
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 

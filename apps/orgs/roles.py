@@ -25,17 +25,30 @@ ROLE_LABELS = {
 # Roles that see every province and body.
 NATIONAL_ROLES = frozenset({NATIONAL_AUDITOR, ADMINISTRATOR})
 
+# The catalog: a supervisor keeps their bodies' services up to date; every other role reads them
+# (scoped). Rows of a service are removed through its page, so no role needs delete in the admin.
+_CATALOG_MODELS = (
+    "subservice", "workflowstage", "requireddocument", "inquiry", "fee", "lawreference", "faq", "serviceform",
+)
+CATALOG_VIEW = {f"catalog.view_{m}" for m in _CATALOG_MODELS}
+CATALOG_EDIT = CATALOG_VIEW | {f"catalog.{a}_{m}" for a in ("add", "change") for m in _CATALOG_MODELS}
+
 # "app_label.codename" of the model permissions each role holds. Capabilities add their models.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    DESK_CLERK: {"orgs.view_staff", "orgs.view_counter", "orgs.view_orgunit"},
-    UNIT_OFFICER: {"orgs.view_staff", "orgs.view_orgunit"},
+    DESK_CLERK: {"orgs.view_staff", "orgs.view_counter", "orgs.view_orgunit", *CATALOG_VIEW},
+    UNIT_OFFICER: {"orgs.view_staff", "orgs.view_orgunit", *CATALOG_VIEW},
     BODY_SUPERVISOR: {
         "orgs.view_orgunit",
         "orgs.view_staff", "orgs.add_staff", "orgs.change_staff",
         "orgs.view_counter", "orgs.add_counter", "orgs.change_counter",
+        *CATALOG_EDIT,
     },
-    PROVINCIAL_AUDITOR: {"orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body"},
-    NATIONAL_AUDITOR: {"orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body"},
+    PROVINCIAL_AUDITOR: {
+        "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW,
+    },
+    NATIONAL_AUDITOR: {
+        "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW,
+    },
     ADMINISTRATOR: set(),  # administrators are superusers
 }
 
