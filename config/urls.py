@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import views as core_views
+from apps.desk.views import public as desk_public
 
 admin.site.site_header = _("Service desk portal — administration")
 admin.site.site_title = _("Service desk portal")
@@ -22,6 +23,9 @@ urlpatterns = [
     path("org/", include("apps.orgs.urls")),
     path("catalog/", include("apps.catalog.urls")),
     path("services/", include("apps.catalog.public_urls")),
+    path("desk/", include("apps.desk.urls")),
+    path("track/", include("apps.desk.public_urls")),
+    path("e/", include(desk_public.edesk_urlpatterns)),
     path("", include("apps.core.urls")),
 ]
 

@@ -156,3 +156,20 @@ class FeeFactory(factory.django.DjangoModelFactory):
     amount_rials = 500000
     account = "IR820170000000123456789012"
     legal_basis = "بند ۳ ماده ۵ قانون بودجه"
+
+
+# --- desk ---------------------------------------------------------------------------------------
+def registered_request(*, service=None, unit=None, clerk=None, stages: int = 3, **applicant):
+    """A request registered through the real service (stages copied, first stage active)."""
+    from apps.desk import services as desk_services
+
+    unit = unit or (clerk.unit if clerk else OrgUnitFactory())
+    if service is None:
+        service = SubServiceFactory(body=unit.body)
+        for n in range(1, stages + 1):
+            WorkflowStageFactory(service=service, order=n, responsible_unit=unit)
+    defaults = {"national_code": "0499370899", "full_name": "سارا محمدی", "mobile": "09121234567"}
+    defaults.update(applicant)
+    return desk_services.service_request_register(
+        service=service, unit=unit, by=clerk, applicant=desk_services.Applicant(**defaults), documents=[]
+    )

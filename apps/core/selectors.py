@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.catalog.selectors import manage_service_list
 from apps.core.scoping import scope_queryset
+from apps.desk import selectors as desk_selectors
 from apps.orgs import roles
 from apps.orgs.models import Counter, OrgUnit, Staff
 
@@ -24,6 +26,41 @@ def home_for_user(user) -> dict:
     role = roles.primary_role(user)
     units = scope_queryset(OrgUnit.objects.all(), user, unit_field=None)
     actions: list[NextAction] = []
+    if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
+        actions.append(
+            NextAction(
+                _("Register a request"),
+                _("Receive an applicant at the counter: documents checklist, scans and the receipt."),
+                reverse("desk:intake_start"),
+            )
+        )
+    if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.UNIT_OFFICER, roles.ADMINISTRATOR):
+        counts = desk_selectors.dashboard_counts(user=user)
+        actions.append(
+            NextAction(
+                _("Service desk"),
+                _("Today's requests, responses to hand over and overdue items."),
+                reverse("desk:dashboard"),
+                counts["to_deliver"],
+            )
+        )
+        actions.append(
+            NextAction(
+                _("My inbox"),
+                _("Stages of requests waiting in your unit, the earliest due first."),
+                reverse("desk:inbox"),
+                counts["inbox"],
+            )
+        )
+    if role in (roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
+        actions.append(
+            NextAction(
+                _("Sub-service catalog"),
+                _("The services of your body: table 1 stages, documents, fees, brochures and signs."),
+                reverse("catalog:service_list"),
+                manage_service_list(user=user).count(),
+            )
+        )
     if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.UNIT_OFFICER, roles.ADMINISTRATOR):
         actions.append(
             NextAction(

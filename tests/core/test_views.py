@@ -13,9 +13,11 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "expected_links"),
     [
-        (roles.DESK_CLERK, {"orgs:staff_list", "orgs:counter_list", "orgs:unit_list", "admin:index"}),
-        (roles.UNIT_OFFICER, {"orgs:staff_list", "orgs:unit_list"}),
-        (roles.BODY_SUPERVISOR, {"orgs:staff_list", "orgs:counter_list", "orgs:unit_list", "admin:index"}),
+        (roles.DESK_CLERK, {"desk:intake_start", "desk:dashboard", "desk:inbox", "orgs:staff_list",
+                            "orgs:counter_list", "orgs:unit_list", "admin:index"}),
+        (roles.UNIT_OFFICER, {"desk:dashboard", "desk:inbox", "orgs:staff_list", "orgs:unit_list"}),
+        (roles.BODY_SUPERVISOR, {"desk:intake_start", "desk:dashboard", "desk:inbox", "catalog:service_list",
+                                 "orgs:staff_list", "orgs:counter_list", "orgs:unit_list", "admin:index"}),
         (roles.PROVINCIAL_AUDITOR, {"orgs:unit_list"}),
         (roles.NATIONAL_AUDITOR, {"orgs:unit_list"}),
     ],

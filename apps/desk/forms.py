@@ -1,0 +1,119 @@
+"""Forms of the desk: intake at a counter, stage actions, the response notice."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.catalog.models import SubService
+from apps.core.forms import LegalIdField, MobileField, NationalCodeField, PortalForm
+from apps.core.uploads import SCANS, validate_upload
+from apps.desk.models import ServiceRequest
+
+
+class ScanField(forms.FileField):
+    """A scan of a document: PDF, JPEG or PNG, sniffed from the content, at most 5 MB."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            upload.detected_type = validate_upload(upload, allowed=SCANS)
+        return upload
+
+
+class IntakeForm(PortalForm):
+    """The clerk's (or the applicant's, online) intake form for one sub-service.
+
+    One checkbox and one file field per required document of the catalog are added at runtime."""
+
+    national_code = NationalCodeField(label=_("National code"))
+    legal_id = LegalIdField(label=_("Legal entity's national ID"), required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    mobile = MobileField(label=_("Mobile"))
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    counter = forms.ModelChoiceField(label=_("Counter"), queryset=None, required=False)
+    incomplete_reason = forms.CharField(
+        label=_("Why register with documents missing"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only if a document is missing and the request must still be registered."),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("I checked: this applicant already has an open request for this service, register anyway"),
+        required=False,
+    )
+
+    def __init__(self, *args, service: SubService, counters=None, online: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.online = online
+        if counters is None or online:
+            del self.fields["counter"]
+        else:
+            self.fields["counter"].queryset = counters
+        if online:
+            # Online applicants cannot explain away a missing document: the checklist must be complete.
+            del self.fields["incomplete_reason"]
+        if service.service_type != "G2B":
+            del self.fields["legal_id"]
+        else:
+            self.fields["legal_id"].required = True
+        self.document_rows = []
+        for doc in service.documents.all():
+            received = f"doc_{doc.pk}_received"
+            upload = f"doc_{doc.pk}_file"
+            self.fields[received] = forms.BooleanField(label=doc.title, required=False)
+            self.fields[upload] = ScanField(label=_("Scan of %(doc)s") % {"doc": doc.title}, required=False)
+            self.document_rows.append((doc, received, upload))
+
+    def documents_bound(self):
+        return [(doc, self[received], self[upload]) for doc, received, upload in self.document_rows]
+
+    def clean(self):
+        data = super().clean()
+        for doc, received, upload in self.document_rows:
+            if self.online and data.get(upload):
+                data[received] = True
+            if data.get(received) and doc.upload_required and not data.get(upload):
+                self.add_error(upload, _("This document must be uploaded."))
+        missing = [doc.title for doc, received, _upload in self.document_rows if not data.get(received)]
+        if missing and self.online:
+            raise ValidationError(_("Attach every required document: %(docs)s.") % {"docs": "، ".join(missing)})
+        if missing and not (data.get("incomplete_reason") or "").strip():
+            raise ValidationError(
+                _("Documents are missing: %(docs)s. Tell the applicant now and either collect them or record why "
+                  "the request is registered incomplete.") % {"docs": "، ".join(missing)}
+            )
+        return data
+
+
+class StageActionForm(PortalForm):
+    ACTIONS = [
+        ("complete", _("Done — hand over to the next stage")),
+        ("return", _("Refer back to an earlier stage")),
+        ("hold", _("Put on hold for an inquiry")),
+        ("resume", _("Inquiry answered — resume")),
+        ("escalate", _("Escalate")),
+    ]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    note = forms.CharField(label=_("Result or note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    return_to = forms.TypedChoiceField(label=_("Refer back to stage"), coerce=int, required=False, choices=[])
+    file = ScanField(label=_("Attach a file (PDF, JPEG, PNG)"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, earlier_stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["return_to"].choices = [("", "—")] + [(s.order, f"{s.order}. {s.title}") for s in earlier_stages]
+
+
+class ResponseForm(PortalForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ServiceRequest.Outcome.choices, widget=forms.RadioSelect)
+    content = forms.CharField(label=_("Main content of the response"), widget=forms.Textarea(attrs={"rows": 5}))
+    legal_basis = forms.CharField(label=_("Legal basis and reasoning"), widget=forms.Textarea(attrs={"rows": 3}))
+    appeal_authority = forms.CharField(label=_("Authority for appeal"), required=False, max_length=300)
+    appeal_deadline = forms.CharField(label=_("Deadline for appeal"), required=False, max_length=200)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == ServiceRequest.Outcome.REFUSED and not data.get("appeal_authority"):
+            self.add_error("appeal_authority", _("A refusal must name the authority and deadline for appeal."))
+        return data

@@ -1,0 +1,315 @@
+"""The request workflow: every write to a service-desk request goes through these functions.
+
+Transitions lock the request row (select_for_update) and check the version the actor saw, so two
+officers acting on the same stage at once cannot both succeed: the second gets TransitionConflict.
+Every transition appends a RequestEvent and queues the applicant's notification after commit.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.catalog.models import SubService
+from apps.catalog.selectors import service_promised_at
+from apps.core import worktime
+from apps.core.jalali import to_jalali
+from apps.desk.models import (
+    Notification,
+    RequestDocument,
+    RequestEvent,
+    RequestStage,
+    Response,
+    ServiceRequest,
+    StageFile,
+)
+from apps.desk.tracking import tracking_code_new
+from apps.orgs.models import Counter, OrgUnit, Staff
+
+TRACKING_CODE_ATTEMPTS = 8
+
+
+class TransitionConflict(Exception):
+    """Someone else changed the request first; the message says what to do."""
+
+
+@dataclass
+class Applicant:
+    national_code: str
+    full_name: str
+    mobile: str
+    email: str = ""
+    legal_id: str = ""
+
+
+@dataclass
+class IntakeDocument:
+    required_id: int | None
+    title: str
+    received: bool
+    file: object | None = None
+    content_type: str = ""
+
+
+def _event(request: ServiceRequest, action: str, *, actor=None, stage=None, from_state="", to_state="", note="") -> None:
+    RequestEvent.objects.create(
+        request=request, stage=stage, action=action, actor=getattr(actor, "user", actor),
+        from_state=from_state, to_state=to_state, note=note,
+    )
+
+
+def _notify(request: ServiceRequest, event: str, event_key: str = "") -> None:
+    from apps.desk.tasks import notify_request_event
+
+    transaction.on_commit(
+        lambda: notify_request_event.delay(request_id=request.pk, event=event, event_key=event_key)
+    )
+
+
+def _activate(stage: RequestStage, *, now) -> None:
+    province = stage.request.unit.province
+    stage.state = RequestStage.State.ACTIVE
+    stage.handed_over_at = now
+    stage.due_at = worktime.add_duration(now, stage.duration, stage.duration_unit, province=province)
+    stage.finished_at = None
+    stage.finished_by = None
+    stage.save(update_fields=["state", "handed_over_at", "due_at", "finished_at", "finished_by"])
+
+
+def _bump(request: ServiceRequest, *fields: str) -> None:
+    request.version += 1
+    request.save(update_fields=["version", *fields])
+
+
+def _locked(request_id: int, expected_version: int | None) -> ServiceRequest:
+    request = ServiceRequest.objects.select_for_update().select_related("unit__province").get(pk=request_id)
+    if expected_version is not None and request.version != expected_version:
+        raise TransitionConflict(
+            _("This request was changed by someone else while you were working on it. Reload the page and check again.")
+        )
+    return request
+
+
+def missing_documents(documents: list[IntakeDocument]) -> list[str]:
+    return [d.title for d in documents if not d.received]
+
+
+@transaction.atomic
+def service_request_register(
+    *,
+    service: SubService,
+    unit: OrgUnit,
+    applicant: Applicant,
+    documents: list[IntakeDocument],
+    channel: str = ServiceRequest.Channel.DESK,
+    by: Staff | None = None,
+    counter: Counter | None = None,
+    incomplete_reason: str = "",
+) -> ServiceRequest:
+    """Register a request: tracking code, promised date from table 1, stages copied, first stage
+    in its unit's inbox, applicant notified on commit."""
+    missing = missing_documents(documents)
+    if missing and not incomplete_reason.strip():
+        raise ValidationError(
+            _("Documents are missing: %(docs)s. Record why the request is registered incomplete, or collect them now.")
+            % {"docs": "، ".join(missing)}
+        )
+    if service.service_type == "G2B" and not applicant.legal_id:
+        raise ValidationError(_("A service to legal entities needs the entity's 11-digit national ID."))
+    stages = list(service.stages.select_related("responsible_unit").order_by("order"))
+    if not stages:
+        raise ValidationError(_("This service has no workflow stages (table 1) yet; it cannot take requests."))
+
+    now = timezone.now()
+    promised = service_promised_at(service, start=now, province=unit.province)
+    fields = dict(
+        service=service, unit=unit, counter=counter, channel=channel,
+        national_code=applicant.national_code, legal_id=applicant.legal_id, full_name=applicant.full_name,
+        mobile=applicant.mobile, email=applicant.email, incomplete_reason=incomplete_reason.strip() if missing else "",
+        registered_by=by, received_at=now, promised_at=promised, first_stage_at=now,
+        status=ServiceRequest.Status.IN_PROGRESS,
+    )
+    for _attempt in range(TRACKING_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                request = ServiceRequest.objects.create(tracking_code=tracking_code_new(), **fields)
+            break
+        except IntegrityError:
+            continue  # a collision of random codes: draw again
+    else:
+        raise RuntimeError("Could not draw a free tracking code.")
+
+    for d in documents:
+        # One by one (a handful per request) so that the storage writes each uploaded scan.
+        RequestDocument.objects.create(request=request, required_id=d.required_id, title=d.title,
+                                       received=d.received, file=d.file or "", content_type=d.content_type)
+    RequestStage.objects.bulk_create(
+        RequestStage(request=request, order=n, title=s.title, unit=s.responsible_unit, responsible_post=s.responsible_post,
+                     duration=s.duration, duration_unit=s.duration_unit)
+        for n, s in enumerate(stages, start=1)
+    )
+    first = request.stages.order_by("order").first()
+    first.request = request
+    _activate(first, now=now)
+    _event(request, "registered", actor=by, to_state=request.status,
+           note=_("Registered incomplete: %(reason)s") % {"reason": request.incomplete_reason} if request.incomplete_reason else "")
+    _event(request, "handed_over", actor=by, stage=first, to_state=RequestStage.State.ACTIVE)
+    _notify(request, Notification.Event.REGISTERED)
+    return request
+
+
+def _stage_for_update(stage_id: int, expected_version: int | None) -> tuple[ServiceRequest, RequestStage]:
+    stage = RequestStage.objects.only("request_id").get(pk=stage_id)
+    request = _locked(stage.request_id, expected_version)
+    stage = RequestStage.objects.select_related("unit").get(pk=stage_id)
+    stage.request = request
+    return request, stage
+
+
+@transaction.atomic
+def stage_complete(*, stage_id: int, by: Staff, note: str = "", files=(), expected_version: int | None = None) -> RequestStage:
+    """Record a stage's result and hand the request to the next stage (or to the response)."""
+    request, stage = _stage_for_update(stage_id, expected_version)
+    if stage.state != RequestStage.State.ACTIVE:
+        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    now = timezone.now()
+    stage.state = RequestStage.State.DONE
+    stage.finished_at = now
+    stage.finished_by = by
+    stage.note = note
+    stage.save(update_fields=["state", "finished_at", "finished_by", "note"])
+    for f, content_type in files:
+        StageFile.objects.create(stage=stage, file=f, content_type=content_type, uploaded_by=by)
+    late = stage.is_overdue
+    _event(request, "stage_done", actor=by, stage=stage, from_state=RequestStage.State.ACTIVE,
+           to_state=RequestStage.State.DONE, note=note)
+    following = request.stages.filter(order__gt=stage.order).order_by("order").first()
+    if following is not None:
+        following.request = request
+        _activate(following, now=now)
+        _event(request, "handed_over", actor=by, stage=following, to_state=RequestStage.State.ACTIVE)
+    _bump(request)
+    _notify(request, Notification.Event.STAGE_DONE, event_key=f"{stage.pk}:{stage.finished_at:%Y%m%d%H%M%S%f}")
+    stage.was_late = late
+    return stage
+
+
+@transaction.atomic
+def stage_return(*, stage_id: int, to_order: int, by: Staff, note: str, expected_version: int | None = None) -> RequestStage:
+    """Refer the request back to an earlier stage; the stages in between wait again."""
+    request, stage = _stage_for_update(stage_id, expected_version)
+    if stage.state != RequestStage.State.ACTIVE:
+        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    if not note.strip():
+        raise ValidationError(_("Say why the request is referred back."))
+    target = request.stages.filter(order=to_order, order__lt=stage.order).first()
+    if target is None:
+        raise ValidationError(_("Choose an earlier stage."))
+    request.stages.filter(order__gt=to_order, order__lte=stage.order).update(
+        state=RequestStage.State.PENDING, handed_over_at=None, due_at=None, finished_at=None, finished_by=None
+    )
+    target.request = request
+    _activate(target, now=timezone.now())
+    _event(request, "returned", actor=by, stage=stage, from_state=f"{stage.order}", to_state=f"{target.order}", note=note)
+    _bump(request)
+    return target
+
+
+@transaction.atomic
+def request_hold(*, stage_id: int, by: Staff, note: str, expected_version: int | None = None) -> ServiceRequest:
+    """Put the request on hold at this stage while an inquiry is answered."""
+    request, stage = _stage_for_update(stage_id, expected_version)
+    if stage.state != RequestStage.State.ACTIVE:
+        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    if not note.strip():
+        raise ValidationError(_("Name the inquiry the request is waiting for."))
+    stage.state = RequestStage.State.ON_HOLD
+    stage.save(update_fields=["state"])
+    previous = request.status
+    request.status = ServiceRequest.Status.ON_HOLD
+    _bump(request, "status")
+    _event(request, "on_hold", actor=by, stage=stage, from_state=previous, to_state=request.status, note=note)
+    _notify(request, Notification.Event.ON_HOLD, event_key=str(request.version))
+    return request
+
+
+@transaction.atomic
+def request_resume(*, stage_id: int, by: Staff, note: str = "", expected_version: int | None = None) -> ServiceRequest:
+    """The inquiry is answered: the stage is back in the inbox with its remaining time restarted."""
+    request, stage = _stage_for_update(stage_id, expected_version)
+    if stage.state != RequestStage.State.ON_HOLD:
+        raise TransitionConflict(_("This stage is not on hold."))
+    stage.request = request
+    _activate(stage, now=timezone.now())
+    request.status = ServiceRequest.Status.IN_PROGRESS
+    _bump(request, "status")
+    _event(request, "resumed", actor=by, stage=stage, from_state=ServiceRequest.Status.ON_HOLD,
+           to_state=request.status, note=note)
+    return request
+
+
+@transaction.atomic
+def stage_escalate(*, stage_id: int, by: Staff, note: str, expected_version: int | None = None) -> RequestStage:
+    """Escalate a stuck stage to the unit's supervisor; it stays in the inbox, flagged."""
+    request, stage = _stage_for_update(stage_id, expected_version)
+    if stage.state not in (RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD):
+        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    if not note.strip():
+        raise ValidationError(_("Say why the stage is escalated."))
+    stage.escalated = True
+    stage.save(update_fields=["escalated"])
+    _bump(request)
+    _event(request, "escalated", actor=by, stage=stage, note=note)
+    return stage
+
+
+def _response_number(request: ServiceRequest, when) -> str:
+    return f"{to_jalali(when).year}-{request.tracking_code}"
+
+
+@transaction.atomic
+def response_issue(
+    *, request_id: int, by: Staff, outcome: str, content: str, legal_basis: str, appeal_authority: str = "",
+    appeal_deadline: str = "", notes: str = "", expected_version: int | None = None,
+) -> Response:
+    """Issue the table 4 response once every stage is done; the applicant is told it is ready."""
+    request = _locked(request_id, expected_version)
+    if hasattr(request, "response") or request.status in (ServiceRequest.Status.ANSWERED, ServiceRequest.Status.DELIVERED):
+        raise TransitionConflict(_("A response has already been issued for this request."))
+    if request.stages.exclude(state=RequestStage.State.DONE).exists():
+        raise ValidationError(_("Every stage must be done before the response is issued."))
+    if outcome not in ServiceRequest.Outcome.values:
+        raise ValidationError(_("Choose the outcome: granted, refused or referred."))
+    now = timezone.now()
+    response = Response.objects.create(
+        request=request, number=_response_number(request, now), issued_at=now, outcome=outcome, content=content,
+        legal_basis=legal_basis, appeal_authority=appeal_authority, appeal_deadline=appeal_deadline, notes=notes,
+        issuer_name=by.full_name, issuer_post=by.post, issued_by=by,
+    )
+    previous = request.status
+    request.status = ServiceRequest.Status.ANSWERED
+    request.outcome = outcome
+    request.answered_at = now
+    _bump(request, "status", "outcome", "answered_at")
+    _event(request, "answered", actor=by, from_state=previous, to_state=request.status, note=response.get_outcome_display())
+    _notify(request, Notification.Event.RESPONSE_READY)
+    return response
+
+
+@transaction.atomic
+def request_deliver(*, request_id: int, by: Staff, expected_version: int | None = None) -> ServiceRequest:
+    """Hand the response over against the receipt; records the delivery date and sends the survey link."""
+    request = _locked(request_id, expected_version)
+    if request.status == ServiceRequest.Status.DELIVERED:
+        raise TransitionConflict(_("This response was already delivered."))
+    if request.status != ServiceRequest.Status.ANSWERED:
+        raise ValidationError(_("There is no response to deliver yet."))
+    request.status = ServiceRequest.Status.DELIVERED
+    request.delivered_at = timezone.now()
+    request.delivered_by = by
+    _bump(request, "status", "delivered_at", "delivered_by")
+    _event(request, "delivered", actor=by, from_state=ServiceRequest.Status.ANSWERED, to_state=request.status)
+    _notify(request, Notification.Event.DELIVERED)
+    return request

@@ -1,0 +1,14 @@
+"""Celery tasks of the desk: thin, idempotent, queued on commit by apps.desk.services."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def notify_request_event(self, *, request_id: int, event: str, event_key: str = "") -> None:
+    """Tell the applicant about a step of their request (SMS, and email when given); at most once."""
+    from apps.desk.notifications import NotificationFailed, request_event_notify
+
+    try:
+        request_event_notify(request_id=request_id, event=event, event_key=event_key)
+    except NotificationFailed as exc:
+        raise self.retry(exc=exc) from exc

@@ -1,0 +1,322 @@
+"""Staff pages of service-desk requests: intake, receipt, request page, inbox, stage actions,
+response, delivery and dashboards. Views parse input and call apps.desk.services / selectors."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.catalog.selectors import manage_service_list
+from apps.core.paging import CappedPaginator
+from apps.core.pdf import pdf_response, render_pdf
+from apps.core.scoping import scope_queryset
+from apps.core.text import normalize_text
+from apps.desk import selectors, services
+from apps.desk.forms import IntakeForm, ResponseForm, StageActionForm
+from apps.desk.models import RequestDocument, RequestStage, ServiceRequest, StageFile
+from apps.desk.tracking import tracking_code_clean
+from apps.orgs import roles
+from apps.orgs.selectors import counter_list
+
+INTAKE_ROLES = (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+STAGE_ROLES = (roles.UNIT_OFFICER, roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+RESPONSE_ROLES = (roles.UNIT_OFFICER, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+
+
+def role_required(*allowed: str):
+    """403 for logged-in users whose role may not take this action."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not roles.has_role(request.user, *allowed) or getattr(request.user, "staff", None) is None:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _get_or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The clerk's and officer's desk: counts, my inbox, awaiting response and delivery, overdue items."""
+    user = request.user
+    return render(request, "desk/dashboard.html", {
+        "counts": selectors.dashboard_counts(user=user),
+        "inbox": selectors.inbox(user=user)[:10],
+        "to_respond": selectors.awaiting_response(user=user)[:10],
+        "to_deliver": selectors.awaiting_delivery(user=user)[:10],
+        "overdue": selectors.overdue_requests(user=user)[:10],
+        "counters": counter_list(user=user).filter(active=True),
+        "can_intake": roles.has_role(user, *INTAKE_ROLES),
+    })
+
+
+@role_required(*INTAKE_ROLES)
+def intake_start(request: HttpRequest) -> HttpResponse:
+    """Pick the sub-service the applicant asks for."""
+    query = normalize_text(request.GET.get("q", ""))[:100]
+    services_qs = manage_service_list(user=request.user, query=query).filter(active=True).exclude(stage_count=0)
+    return render(request, "desk/intake_start.html", {"services": services_qs, "q": query})
+
+
+@role_required(*INTAKE_ROLES)
+def intake(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Register a request at the counter: applicant, documents checklist, scans; then the receipt."""
+    service = _get_or_404(lambda pk: manage_service_list(user=request.user).filter(active=True).get(pk=pk), pk=service_id)
+    staff = request.user.staff
+    counters = counter_list(user=request.user).filter(active=True)
+    form = IntakeForm(request.POST or None, request.FILES or None, service=service, counters=counters)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = list(selectors.open_duplicates(service_id=service.pk, national_code=data["national_code"]))
+        if duplicates and not data.get("confirm_duplicate"):
+            form.add_error("confirm_duplicate", _("This applicant already has an open request for this service."))
+        else:
+            try:
+                sr = services.service_request_register(
+                    service=service, unit=staff.unit, by=staff, counter=data.get("counter"),
+                    applicant=services.Applicant(
+                        national_code=data["national_code"], full_name=data["full_name"], mobile=data["mobile"],
+                        email=data.get("email", ""), legal_id=data.get("legal_id", ""),
+                    ),
+                    documents=[
+                        services.IntakeDocument(
+                            required_id=doc.pk, title=doc.title, received=bool(data.get(received)),
+                            file=data.get(upload), content_type=getattr(data.get(upload), "content_type", ""),
+                        )
+                        for doc, received, upload in form.document_rows
+                    ],
+                    incomplete_reason=data.get("incomplete_reason", ""),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The request was registered. Print the receipt for the applicant."))
+                return redirect("desk:receipt", pk=sr.pk)
+    return render(request, "desk/intake_form.html", {"service": service, "form": form, "duplicates": duplicates})
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """Requests of the desks in scope; search by tracking code, national code or name."""
+    qs = selectors.request_list(user=request.user)
+    query = normalize_text(request.GET.get("q", ""))[:100]
+    status = request.GET.get("status", "")
+    if query:
+        code = tracking_code_clean(query)
+        qs = qs.filter(Q(tracking_code=code) | Q(national_code=code) | Q(full_name__icontains=query))
+    if status in ServiceRequest.Status.values:
+        qs = qs.filter(status=status)
+    page = CappedPaginator(qs.order_by("-received_at"), 30).get_page(request.GET.get("page"))
+    return render(request, "desk/request_list.html", {
+        "page": page, "requests": page.object_list, "q": query, "status": status,
+        "statuses": ServiceRequest.Status.choices,
+    })
+
+
+def _stage_permissions(user, sr: ServiceRequest) -> set[int]:
+    """Ids of the request's stages this user may act on (their unit's scope and a working role)."""
+    if not roles.has_role(user, *STAGE_ROLES):
+        return set()
+    return set(scope_queryset(RequestStage.objects.filter(request=sr), user).values_list("pk", flat=True))
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    actionable = _stage_permissions(request.user, sr)
+    stages = list(sr.stages.all())
+    current = next((s for s in stages if s.state in (RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD)), None)
+    action_form = None
+    if current is not None and current.pk in actionable:
+        action_form = StageActionForm(
+            initial={"version": sr.version}, earlier_stages=[s for s in stages if s.order < current.order]
+        )
+    all_done = all(s.state == RequestStage.State.DONE for s in stages)
+    response = getattr(sr, "response", None) if hasattr(sr, "response") else None
+    can_respond = (
+        all_done and response is None and roles.has_role(request.user, *RESPONSE_ROLES)
+        and sr.status == ServiceRequest.Status.IN_PROGRESS
+    )
+    from apps.desk.notifications import request_notifications
+
+    return render(request, "desk/request_detail.html", {
+        "sr": sr, "stages": stages, "current": current, "action_form": action_form, "response": response,
+        "can_respond": can_respond,
+        "can_deliver": sr.status == ServiceRequest.Status.ANSWERED and roles.has_role(request.user, *INTAKE_ROLES),
+        "notifications": request_notifications(sr),
+        "show_personal": True,
+    })
+
+
+@login_required
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Table 3, the service receipt, as a printable page."""
+    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    return render(request, "desk/receipt.html", {"sr": sr})
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    return pdf_response(receipt_pdf_bytes(sr, request=request), f"receipt-{sr.tracking_code}.pdf")
+
+
+def receipt_pdf_bytes(sr: ServiceRequest, *, request=None) -> bytes:
+    """Table 3 as PDF; shared by the counter and the applicant's online receipt."""
+    context = {"sr": sr, "body": sr.unit.body, "site_url": settings.SITE_URL}
+    return render_pdf("pdf/receipt.html", context, request=request)
+
+
+@login_required
+def response_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    if not hasattr(sr, "response"):
+        raise Http404
+    return pdf_response(response_pdf_bytes(sr, request=request), f"response-{sr.tracking_code}.pdf")
+
+
+def response_pdf_bytes(sr: ServiceRequest, *, request=None) -> bytes:
+    """Table 4 as PDF; shared by the staff page and the applicant's download."""
+    return render_pdf("pdf/response.html", {"sr": sr, "response": sr.response, "body": sr.unit.body}, request=request)
+
+
+@require_POST
+@role_required(*STAGE_ROLES)
+def stage_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Complete, refer back, hold, resume or escalate the current stage of a request."""
+    stage = _get_or_404(lambda pk: scope_queryset(RequestStage.objects.select_related("request"), request.user).get(pk=pk), pk=pk)
+    earlier = list(stage.request.stages.filter(order__lt=stage.order))
+    form = StageActionForm(request.POST, request.FILES, earlier_stages=earlier)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("desk:request_detail", pk=stage.request_id)
+    data = form.cleaned_data
+    staff = request.user.staff
+    common = {"stage_id": stage.pk, "by": staff, "expected_version": data["version"]}
+    try:
+        match data["action"]:
+            case "complete":
+                files = [(data["file"], data["file"].content_type)] if data.get("file") else []
+                done = services.stage_complete(note=data["note"], files=files, **common)
+                if done.was_late:
+                    messages.warning(request, _("The stage was finished after its agreed time and is recorded as late."))
+            case "return":
+                services.stage_return(to_order=data.get("return_to") or 0, note=data["note"], **common)
+            case "hold":
+                services.request_hold(note=data["note"], **common)
+            case "resume":
+                services.request_resume(note=data["note"], **common)
+            case "escalate":
+                services.stage_escalate(note=data["note"], **common)
+    except services.TransitionConflict as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("desk:request_detail", pk=stage.request_id)
+
+
+@role_required(*RESPONSE_ROLES)
+def response_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Table 4: write and issue the formal response once every stage is done."""
+    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    form = ResponseForm(request.POST or None, initial={
+        "version": sr.version, "appeal_deadline": _("20 days from delivery"),
+    })
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.response_issue(
+                request_id=sr.pk, by=request.user.staff, expected_version=data["version"],
+                **{k: data[k] for k in ("outcome", "content", "legal_basis", "appeal_authority", "appeal_deadline", "notes")},
+            )
+        except services.TransitionConflict as exc:
+            messages.error(request, str(exc))
+            return redirect("desk:request_detail", pk=sr.pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The response was issued; the applicant has been told it is ready."))
+            return redirect("desk:request_detail", pk=sr.pk)
+    return render(request, "desk/response_form.html", {"sr": sr, "form": form})
+
+
+@require_POST
+@role_required(*INTAKE_ROLES)
+def deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the response over against the receipt."""
+    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.request_deliver(request_id=sr.pk, by=request.user.staff, expected_version=version)
+    except (services.TransitionConflict, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Delivered. The delivery date is on the receipt and the survey link was sent."))
+    return redirect("desk:request_detail", pk=sr.pk)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The stages waiting in my unit (and below), overdue first."""
+    page = Paginator(selectors.inbox(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "desk/inbox.html", {"page": page, "stages": page.object_list})
+
+
+@login_required
+def document_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A scan taken at intake, only for staff who can see its request."""
+    doc = _get_or_404(lambda pk: RequestDocument.objects.select_related("request").get(pk=pk, file__gt=""), pk=pk)
+    _get_or_404(selectors.request_get, user=request.user, pk=doc.request_id)
+    return FileResponse(doc.file.open("rb"), content_type=doc.content_type or "application/octet-stream")
+
+
+@login_required
+def stage_file(request: HttpRequest, pk: int) -> FileResponse:
+    item = _get_or_404(lambda pk: StageFile.objects.select_related("stage").get(pk=pk), pk=pk)
+    _get_or_404(selectors.request_get, user=request.user, pk=item.stage.request_id)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("intake/", intake_start, name="intake_start"),
+    path("intake/<int:service_id>/", intake, name="intake"),
+    path("requests/", request_list, name="request_list"),
+    path("requests/<int:pk>/", request_detail, name="request_detail"),
+    path("requests/<int:pk>/receipt/", receipt, name="receipt"),
+    path("requests/<int:pk>/receipt.pdf", receipt_pdf, name="receipt_pdf"),
+    path("requests/<int:pk>/response/", response_issue, name="response_issue"),
+    path("requests/<int:pk>/response.pdf", response_pdf, name="response_pdf"),
+    path("requests/<int:pk>/deliver/", deliver, name="deliver"),
+    path("stages/<int:pk>/action/", stage_action, name="stage_action"),
+    path("inbox/", inbox, name="inbox"),
+    path("documents/<int:pk>/", document_file, name="document_file"),
+    path("stage-files/<int:pk>/", stage_file, name="stage_file"),
+]

@@ -1,0 +1,150 @@
+"""Load N service-desk requests (default 1,000,000) with their stage rows into PostgreSQL and print
+the median and p95 server time and the query count of the tracking page, an officer's inbox and the
+clerk dashboard.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/service_desk_bench \\
+        .venv/bin/python bench/desk_load.py --requests 1000000
+
+Rows are generated inside PostgreSQL (INSERT … SELECT generate_series), so loading a million
+requests takes minutes, not hours. Re-running with --skip-load measures an existing load.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def load(n: int) -> None:
+    from apps.catalog.models import SubService
+    from apps.orgs.demo import DEMO_LOGINS  # noqa: F401 - demo org is the bench's org
+
+    call_command("seed_demo", verbosity=0)
+    services = list(SubService.objects.filter(body__name_fa__contains="مازندران").values_list("pk", flat=True))
+    from apps.orgs.models import OrgUnit
+
+    provincial = OrgUnit.objects.get(name="اداره کل راه و شهرسازی مازندران")
+    departments = list(OrgUnit.objects.filter(parent=provincial).values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM desk_requeststage; DELETE FROM desk_requestevent; DELETE FROM desk_notification;"
+                    "DELETE FROM desk_requestdocument; DELETE FROM desk_response; DELETE FROM desk_servicerequest;")
+        started = time.perf_counter()
+        # Ten random digits + a digit: unique by construction (the bench does not need Damm here;
+        # the tracking page is measured with real, registered codes below).
+        cur.execute(
+            """
+            INSERT INTO desk_servicerequest (tracking_code, service_id, unit_id, channel, status, outcome,
+                national_code, legal_id, full_name, mobile, email, incomplete_reason, received_at, promised_at,
+                first_stage_at, answered_at, delivered_at, version)
+            SELECT lpad((1000000000 + g)::text, 10, '0') || '0',
+                   (%(services)s)[1 + (g %% array_length(%(services)s, 1))], %(unit)s, 'desk',
+                   CASE WHEN g %% 20 = 0 THEN 'in_progress' WHEN g %% 20 = 1 THEN 'answered' ELSE 'delivered' END,
+                   CASE WHEN g %% 20 IN (0) THEN '' ELSE 'granted' END,
+                   '0499370899', '', 'متقاضی ' || g, '09121234567', '', '',
+                   now() - (g %% 700) * interval '1 day', now() - (g %% 700) * interval '1 day' + interval '5 days',
+                   now() - (g %% 700) * interval '1 day',
+                   CASE WHEN g %% 20 = 0 THEN NULL ELSE now() - (g %% 700) * interval '1 day' + interval '4 days' END,
+                   CASE WHEN g %% 20 > 1 THEN now() - (g %% 700) * interval '1 day' + interval '6 days' ELSE NULL END,
+                   3
+            FROM generate_series(1, %(n)s) AS g
+            """,
+            {"services": services, "unit": provincial.pk, "n": n},
+        )
+        print(f"requests: {n:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        cur.execute(
+            """
+            INSERT INTO desk_requeststage (request_id, "order", title, unit_id, responsible_post, duration,
+                duration_unit, state, handed_over_at, due_at, finished_at, note, escalated)
+            SELECT r.id, s.n, 'مرحله ' || s.n, (%(departments)s)[1 + ((r.id + s.n) %% array_length(%(departments)s, 1))],
+                   'کارشناس', 2, 'working_day',
+                   CASE WHEN r.status = 'in_progress' AND s.n = 2 THEN 'active'
+                        WHEN r.status = 'in_progress' AND s.n = 3 THEN 'pending' ELSE 'done' END,
+                   r.received_at + (s.n - 1) * interval '1 day', r.received_at + s.n * interval '2 days',
+                   CASE WHEN r.status = 'in_progress' AND s.n >= 2 THEN NULL
+                        ELSE r.received_at + s.n * interval '1 day' END, '', false
+            FROM desk_servicerequest r CROSS JOIN generate_series(1, 3) AS s(n)
+            """,
+            {"departments": departments},
+        )
+        print(f"stages: {3 * n:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
+        cur.execute("ANALYZE desk_servicerequest; ANALYZE desk_requeststage;")
+
+
+def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
+    times, queries = [], 0
+    for _ in range(runs):
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url() if callable(url) else url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(ctx.captured_queries)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--skip-load", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with synthetic data).")
+    call_command("migrate", verbosity=0)
+    if not args.skip_load:
+        load(args.requests)
+    from django.conf import settings
+
+    settings.RATELIMIT_ENABLE = False
+    # Generated codes have no check digit; give a sample real ones so the public page accepts them.
+    from apps.desk.tracking import tracking_code_new
+
+    codes = []
+    with connection.cursor() as cur:
+        cur.execute("SELECT id FROM desk_servicerequest ORDER BY random() LIMIT 300")
+        for (pk,) in cur.fetchall():
+            code = tracking_code_new()
+            cur.execute("UPDATE desk_servicerequest SET tracking_code = %s WHERE id = %s", [code, pk])
+            codes.append(code)
+
+    citizen, clerk, officer = Client(), Client(), Client()
+    password = os.environ.get("DEMO_PASSWORD", "miz-khedmat-1405")
+    clerk.login(username="clerk", password=password)
+    officer.login(username="officer", password=password)
+
+    rows = [
+        ("tracking page /track/?code=", measure(citizen, lambda: f"/track/?code={random.choice(codes)}", args.runs)),
+        ("officer inbox /desk/inbox/", measure(officer, "/desk/inbox/", args.runs)),
+        ("clerk dashboard /desk/", measure(clerk, "/desk/", args.runs)),
+        ("request list /desk/requests/", measure(clerk, "/desk/requests/", args.runs)),
+    ]
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM desk_servicerequest")
+        total = cur.fetchone()[0]
+    print(f"\n{total:,} requests, {args.runs} runs each")
+    print(f"{'page':<32} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
+    for name, (median, p95, queries) in rows:
+        print(f"{name:<32} {median:>10.1f} {p95:>10.1f} {queries:>8}")
+
+
+if __name__ == "__main__":
+    main()
