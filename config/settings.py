@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.orgs",
     "apps.catalog",
+    "apps.desk",
+    "apps.feedback",
 ]
 
 MIDDLEWARE = [
@@ -136,7 +139,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Each entry says when it runs and why; the capabilities that need a schedule add theirs here.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every 10 minutes: applicant SMS/email that failed (gateway down) or were never sent (a worker
+    # lost) go out again; each message is still sent at most once.
+    "desk-notifications-resend": {
+        "task": "apps.desk.tasks.notifications_resend_failed",
+        "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
+    },
+}
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -155,6 +165,12 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 # Login attempts allowed per address and per username before the form answers 429.
 LOGIN_RATE = os.environ.get("LOGIN_RATE", "10/5m")
+# Public tracking: lookups per address, and national-code checks per address and per tracking code
+# (the second limit stops guessing the national code that unlocks a request's personal data).
+TRACK_RATE = os.environ.get("TRACK_RATE", "60/m")
+TRACK_VERIFY_RATE = os.environ.get("TRACK_VERIFY_RATE", "10/10m")
+# Searches of the public catalog allowed per address (offices share one address behind NAT).
+PUBLIC_SEARCH_RATE = os.environ.get("PUBLIC_SEARCH_RATE", "120/m")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fa"
@@ -234,6 +250,39 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
 }
 
+# --- Messaging --------------------------------------------------------------------------------
+# SMS and email go through apps.core.messaging only. The console backend sends nothing (it logs and
+# keeps messages in memory), so a checkout works offline; a deployment sets a real gateway.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "apps.core.messaging.ConsoleSMSBackend")
+SMS_SENDER = os.environ.get("SMS_SENDER", "")  # the gateway line number; empty = the account's default
+KAVENEGAR_API_KEY = os.environ.get("KAVENEGAR_API_KEY", "")
+# Seconds to wait for the gateway: a stalled gateway must fail (and be retried), not hang a worker.
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+if SMS_BACKEND.endswith("KavenegarSMSBackend") and not KAVENEGAR_API_KEY:
+    raise ImproperlyConfigured("SMS_BACKEND is Kavenegar but KAVENEGAR_API_KEY is not set.")
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Console unless an SMTP host is given (or EMAIL_BACKEND names another backend explicitly).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "میز خدمت <no-reply@localhost>")
+
+# One-time codes that verify an applicant's mobile on the e-desk (apps.desk.otp).
+OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "300"))
+OTP_MAX_ATTEMPTS = int(os.environ.get("OTP_MAX_ATTEMPTS", "5"))  # wrong guesses allowed per code
+# Codes sent to one mobile per window: every SMS costs money and a flood is harassment.
+OTP_MAX_SENDS = int(os.environ.get("OTP_MAX_SENDS", "3"))
+OTP_SEND_WINDOW_SECONDS = int(os.environ.get("OTP_SEND_WINDOW_SECONDS", "900"))
+
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -242,3 +291,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Staff ratings ----------------------------------------------------------------------------
+# Ratings posted from one address (an office's NAT shares one, so not too tight).
+RATING_RATE = os.environ.get("RATING_RATE", "20/h")
+# A burst: this many ratings of one employee within this many minutes are all held for a
+# supervisor's review instead of being counted (a colleague rating themselves from many phones).
+RATING_BURST_COUNT = int(os.environ.get("RATING_BURST_COUNT", "10"))
+RATING_BURST_MINUTES = int(os.environ.get("RATING_BURST_MINUTES", "5"))

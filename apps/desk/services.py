@@ -63,8 +63,10 @@ def _event(request: ServiceRequest, action: str, *, actor=None, stage=None, from
 def _notify(request: ServiceRequest, event: str, event_key: str = "") -> None:
     from apps.desk.tasks import notify_request_event
 
+    # robust: a failing gateway (run in-process when there is no broker) must not turn an already
+    # committed registration into an error page; the row stays FAILED and the beat task resends it.
     transaction.on_commit(
-        lambda: notify_request_event.delay(request_id=request.pk, event=event, event_key=event_key)
+        lambda: notify_request_event.delay(request_id=request.pk, event=event, event_key=event_key), robust=True
     )
 
 
@@ -84,7 +86,8 @@ def _bump(request: ServiceRequest, *fields: str) -> None:
 
 
 def _locked(request_id: int, expected_version: int | None) -> ServiceRequest:
-    request = ServiceRequest.objects.select_for_update().select_related("unit__province").get(pk=request_id)
+    # of=("self",): PostgreSQL cannot lock the nullable side of an outer join (the province).
+    request = ServiceRequest.objects.select_for_update(of=("self",)).select_related("unit__province").get(pk=request_id)
     if expected_version is not None and request.version != expected_version:
         raise TransitionConflict(
             _("This request was changed by someone else while you were working on it. Reload the page and check again.")

@@ -12,3 +12,18 @@ def notify_request_event(self, *, request_id: int, event: str, event_key: str = 
         request_event_notify(request_id=request_id, event=event, event_key=event_key)
     except NotificationFailed as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def notifications_resend_failed() -> int:
+    """Resend applicant messages that failed or never left (gateway down, worker lost); returns how many events."""
+    from apps.desk.notifications import NotificationFailed, request_event_notify, unsent_events
+
+    done = 0
+    for request_id, event, event_key in unsent_events():
+        try:
+            request_event_notify(request_id=request_id, event=event, event_key=event_key)
+            done += 1
+        except NotificationFailed:
+            continue  # still down: the next run tries again
+    return done

@@ -33,21 +33,25 @@ _CATALOG_MODELS = (
 CATALOG_VIEW = {f"catalog.view_{m}" for m in _CATALOG_MODELS}
 CATALOG_EDIT = CATALOG_VIEW | {f"catalog.{a}_{m}" for a in ("add", "change") for m in _CATALOG_MODELS}
 
+# Requests change only through the workflow pages; in the admin every working role may look them up.
+DESK_VIEW = {f"desk.view_{m}" for m in ("servicerequest", "requeststage", "response", "queueticket")}
+
 # "app_label.codename" of the model permissions each role holds. Capabilities add their models.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    DESK_CLERK: {"orgs.view_staff", "orgs.view_counter", "orgs.view_orgunit", *CATALOG_VIEW},
-    UNIT_OFFICER: {"orgs.view_staff", "orgs.view_orgunit", *CATALOG_VIEW},
+    DESK_CLERK: {"orgs.view_staff", "orgs.view_counter", "orgs.view_orgunit", *CATALOG_VIEW, *DESK_VIEW},
+    UNIT_OFFICER: {"orgs.view_staff", "orgs.view_orgunit", *CATALOG_VIEW, *DESK_VIEW},
     BODY_SUPERVISOR: {
         "orgs.view_orgunit",
         "orgs.view_staff", "orgs.add_staff", "orgs.change_staff",
         "orgs.view_counter", "orgs.add_counter", "orgs.change_counter",
         *CATALOG_EDIT,
+        *DESK_VIEW,
     },
     PROVINCIAL_AUDITOR: {
-        "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW,
+        "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW, *DESK_VIEW,
     },
     NATIONAL_AUDITOR: {
-        "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW,
+        "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW, *DESK_VIEW,
     },
     ADMINISTRATOR: set(),  # administrators are superusers
 }

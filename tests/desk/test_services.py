@@ -222,3 +222,35 @@ def test_a_colliding_random_code_is_drawn_again(desk, monkeypatch):
     second = _register(desk)
     assert second.tracking_code == fresh
     assert tracking_code_check_digit_ok(fresh)
+
+
+def test_a_failed_message_is_resent_by_the_beat_task_once(desk, monkeypatch, django_capture_on_commit_callbacks):
+    """GIVEN the gateway is down at registration WHEN the page commits THEN the request is saved and
+    the message waits as FAILED; the beat task sends it later, exactly once."""
+    import datetime as _dt
+
+    from apps.core import messaging
+    from apps.desk import notifications
+    from apps.desk.models import Notification
+    from apps.desk.tasks import notifications_resend_failed
+    from config.celery import app
+
+    def down(**kwargs):
+        raise messaging.DeliveryError("gateway down")
+
+    monkeypatch.setattr(notifications, "send_sms", down)
+    previous = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False  # as a worker: retries are re-run, failures do not escape
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            sr = _register(desk)
+    finally:
+        app.conf.task_eager_propagates = previous
+    row = Notification.objects.get(request=sr, event="registered", channel="sms")
+    assert row.state == "failed" and sr.pk
+    monkeypatch.undo()
+    Notification.objects.filter(pk=row.pk).update(created_at=timezone.now() - _dt.timedelta(minutes=10))
+    assert notifications_resend_failed() == 1
+    assert notifications_resend_failed() == 0
+    row.refresh_from_db()
+    assert row.state == "sent"

@@ -2,10 +2,12 @@
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.urls import reverse
 
 from apps.core.scoping import scope_queryset
 from apps.orgs import roles
+from apps.desk.models import QueueTicket, RequestStage, ServiceRequest
 from apps.orgs.models import Counter, OrgUnit, Staff
 from tests.factories import (
     CounterFactory,
@@ -13,6 +15,7 @@ from tests.factories import (
     OrgUnitFactory,
     ProvinceFactory,
     StaffFactory,
+    registered_request,
     staff_user,
 )
 
@@ -20,10 +23,21 @@ pytestmark = pytest.mark.django_db
 
 # Every model bound to an org unit, with a factory that makes one in a given unit. A new
 # unit-bound model must be added here, or test_every_unit_bound_model_is_covered fails.
+def _ticket(unit):
+    from django.utils import timezone
+
+    from apps.desk.models import QueueTicket
+
+    return QueueTicket.objects.create(unit=unit, day=timezone.localdate(), number=QueueTicket.objects.count() + 1)
+
+
 UNIT_BOUND_FACTORIES = {
     OrgUnit: lambda unit: DepartmentFactory(parent=unit),
     Counter: lambda unit: CounterFactory(unit=unit),
     Staff: lambda unit: StaffFactory(unit=unit),
+    ServiceRequest: lambda unit: registered_request(unit=unit),
+    RequestStage: lambda unit: registered_request(unit=unit).stages.first(),
+    QueueTicket: _ticket,
 }
 
 
@@ -48,6 +62,20 @@ def two_provinces():
 
 
 @pytest.mark.parametrize("model", list(UNIT_BOUND_FACTORIES), ids=lambda m: m.__name__)
+def test_scoped_queryset_hides_other_province_rows(two_provinces, model):
+    home, other = two_provinces
+    clerk = staff_user(roles.DESK_CLERK, unit=home)
+    mine = UNIT_BOUND_FACTORIES[model](home)
+    theirs = UNIT_BOUND_FACTORIES[model](other)
+    unit_field = None if model is OrgUnit else "unit"
+    visible = set(scope_queryset(model.objects.all(), clerk.user, unit_field=unit_field).values_list("pk", flat=True))
+    assert mine.pk in visible and theirs.pk not in visible
+
+
+ADMIN_MODELS = [m for m in UNIT_BOUND_FACTORIES if m in admin.site._registry]
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m.__name__)
 def test_clerk_of_one_province_gets_404_in_admin_for_other_province(client, two_provinces, model):
     home, other = two_provinces
     clerk = staff_user(roles.DESK_CLERK, unit=home)

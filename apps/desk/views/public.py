@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from apps.catalog.models import Channel, SubService
+from apps.core.messaging import DeliveryError
 from apps.core.pdf import pdf_response
 from apps.core.text import normalize_digits
 from apps.core.validators import normalize_mobile, normalize_national_code
@@ -152,6 +153,8 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
             otp_send(mobile=mobile)
         except ValidationError as exc:
             context["error"] = " ".join(exc.messages)
+        except DeliveryError:
+            context["error"] = _("The code could not be sent just now. Please try again in a few minutes.")
         else:
             context["mobile"] = mobile
             return render(request, "desk/edesk_code.html", context)
