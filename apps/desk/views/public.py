@@ -6,6 +6,7 @@ remembered in the session for that request only.
 """
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -195,6 +196,10 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
         else:
             _remember(request, sr)
             request.session.pop(SESSION_MOBILE, None)
+            messages.success(
+                request,
+                _("Your request was registered. Keep the tracking code; it was also sent to your mobile by SMS."),
+            )
             return redirect(f"/track/?code={sr.tracking_code}")
     context.update(form=form, mobile=mobile)
     return render(request, "desk/edesk_form.html", context)
