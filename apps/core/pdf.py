@@ -1,0 +1,118 @@
+"""The one PDF renderer: a Django template under templates/pdf/ → HTML → WeasyPrint → PDF bytes.
+
+Every printed document (brochure, workflow table, signs, receipts, QR cards, reports) goes through
+`render_pdf`, so fonts, page furniture, digits and the resource policy are decided here once.
+
+WeasyPrint is imported on first use: importing it takes seconds (it parses its user-agent
+stylesheets), which every `manage.py` command and test run would otherwise pay.
+"""
+
+import logging
+import threading
+import time
+import unicodedata
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from apps.core.text import normalize_digits
+
+logger = logging.getLogger(__name__)
+
+# WeasyPrint logs every layout step at INFO; with the root logger at INFO that is a dozen lines per
+# printed page in the server log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+# The font every template references relatively ("fonts/…"), used to locate the static folder.
+FONT = "fonts/Vazirmatn-Regular.ttf"
+
+# Fontconfig and Pango keep process-wide state that is not safe to drive from two threads at once;
+# a threaded worker renders one PDF at a time rather than risk a crash.
+_render_lock = threading.Lock()
+
+
+@cache
+def static_root() -> Path:
+    """The folder the PDF templates' relative URLs resolve against (source static/ or STATIC_ROOT)."""
+    found = finders.find(FONT)
+    if found:
+        return Path(found).resolve().parent.parent
+    for candidate in (Path(settings.BASE_DIR) / "static", Path(settings.STATIC_ROOT)):
+        if (candidate / FONT).exists():
+            return candidate.resolve()
+    raise FileNotFoundError(f"{FONT} is not in any static folder")
+
+
+@cache
+def _font_config():
+    # Building it scans the system fonts, and each @font-face file is copied and registered with
+    # Fontconfig on first use: one instance per process makes that a one-off instead of per render.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@cache
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyFetcher(URLFetcher):
+        """Fetch only files under the static and media folders, and data: URIs.
+
+        Templates print text people typed (e-service URLs, addresses); nothing in a PDF may make
+        the server open a network connection or read a file outside what it serves anyway.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"file", "data"}, timeout=5)
+            self._roots = (static_root(), Path(settings.MEDIA_ROOT).resolve())
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                local = Path(url2pathname(urlsplit(url).path)).resolve()
+                if not any(local.is_relative_to(root) for root in self._roots):
+                    raise ValueError(f"PDF resource outside the static and media folders: {url}")
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher
+
+
+def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
+    """Render a template under templates/pdf/ to PDF bytes, always in Persian (labels, digits, dates)."""
+    from weasyprint import HTML
+
+    # Printed documents are official Persian forms whatever language the reader's screen is in.
+    with translation.override("fa"):
+        html = render_to_string(template_name, context, request=request)
+    started = time.perf_counter()
+    with _render_lock:
+        document = HTML(string=html, base_url=static_root().as_uri() + "/", url_fetcher=_fetcher_class()())
+        pdf = document.write_pdf(font_config=_font_config())
+    logger.debug("rendered %s in %.0f ms", template_name, (time.perf_counter() - started) * 1000)
+    return pdf
+
+
+def ascii_filename(filename: str) -> str:
+    """A download name every browser keeps as is: ASCII letters, digits, dot, dash, underscore."""
+    name = unicodedata.normalize("NFKD", normalize_digits(filename)).encode("ascii", "ignore").decode()
+    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in name).strip("-.")
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem or 'document'}.pdf"
+
+
+def pdf_response(pdf_bytes: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    """An HTTP response carrying a PDF, shown in the browser (inline) or downloaded (attachment)."""
+    response = HttpResponse(pdf_bytes, content_type="application/pdf")
+    # An ASCII name rather than RFC 5987 filename*: office browsers and print spoolers disagree on it.
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{ascii_filename(filename)}"'
+    # Printables are rendered from live data and may carry names: no shared cache may keep them.
+    response["Cache-Control"] = "private, no-store"
+    return response
