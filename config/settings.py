@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.desk",
     "apps.feedback",
+    "apps.audits",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +171,8 @@ LOGIN_RATE = os.environ.get("LOGIN_RATE", "10/5m")
 # (the second limit stops guessing the national code that unlocks a request's personal data).
 TRACK_RATE = os.environ.get("TRACK_RATE", "60/m")
 TRACK_VERIFY_RATE = os.environ.get("TRACK_VERIFY_RATE", "10/10m")
+# Queue numbers taken at the hall kiosk per address (the kiosk needs no login).
+QUEUE_KIOSK_RATE = os.environ.get("QUEUE_KIOSK_RATE", "30/m")
 # Searches of the public catalog allowed per address (offices share one address behind NAT).
 PUBLIC_SEARCH_RATE = os.environ.get("PUBLIC_SEARCH_RATE", "120/m")
 
