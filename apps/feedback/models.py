@@ -88,7 +88,21 @@ class Question(models.Model):
         return f"{self.number}. {self.text}"
 
 
-class SurveyResponse(models.Model):
+class WhereItBelongs(models.Model):
+    """Copies of the sub-service and territory a questionnaire answer belongs to, so indices are
+    one GROUP BY on one table (see the module docstring)."""
+
+    service = models.ForeignKey("catalog.SubService", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey("orgs.Province", null=True, on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey("orgs.County", null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class SurveyResponse(WhereItBelongs):
     """One filled questionnaire, tied to the request it is about (one per request)."""
 
     class Source(models.TextChoices):
@@ -125,12 +139,6 @@ class SurveyResponse(models.Model):
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     visits_past_year = models.PositiveSmallIntegerField(_("visits for this service in the past year"), null=True, blank=True)
     suggestions = models.TextField(_("suggestions"), blank=True)
-    # Copies of where the request belongs, for one-table aggregation.
-    service = models.ForeignKey("catalog.SubService", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey("orgs.Province", null=True, on_delete=models.PROTECT, related_name="+")
-    county = models.ForeignKey("orgs.County", null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("questionnaire response")
@@ -141,17 +149,12 @@ class SurveyResponse(models.Model):
         return f"{self.request_id} v{self.questionnaire_id}"
 
 
-class Answer(models.Model):
+class Answer(WhereItBelongs):
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.PositiveSmallIntegerField(validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)])
-    # Copies for aggregation without joins (see the module docstring).
+    # A copy for aggregation by period without a join (see the module docstring).
     submitted_at = models.DateTimeField(db_index=True)
-    service = models.ForeignKey("catalog.SubService", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey("orgs.Province", null=True, on_delete=models.PROTECT, related_name="+")
-    county = models.ForeignKey("orgs.County", null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("answer")
