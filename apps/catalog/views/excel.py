@@ -1,3 +1,95 @@
-"""Catalog views: excel."""
+"""Excel download and upload of a body's catalog, for desk supervisors and administrators."""
 
-urlpatterns: list = []
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+
+from apps.catalog import excel
+from apps.core.forms import PortalForm
+from apps.core.scoping import scope_by_body
+from apps.core.uploads import SPREADSHEETS, validate_upload
+from apps.orgs import roles
+from apps.orgs.models import Body
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# More rows than this make the page heavy; the counts above the table still tell the whole story.
+SHOWN_ERRORS = 500
+
+
+def _catalog_editor_required(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not roles.has_role(request.user, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _body_in_scope(user, body_id: int) -> Body:
+    """The body if it has a unit in the user's scope; a body outside it does not exist for them."""
+    body = scope_by_body(Body.objects.filter(pk=body_id), user, body_field="pk").first()
+    if body is None:
+        raise Http404
+    return body
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=excel.XLSX_MIME)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+class CatalogUploadForm(PortalForm):
+    file = forms.FileField(label=_("Catalog workbook (.xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validate_upload(upload, allowed=SPREADSHEETS, max_bytes=MAX_UPLOAD_BYTES)
+        return upload
+
+
+@_catalog_editor_required
+def excel_export(request: HttpRequest, body_id: int) -> HttpResponse:
+    body = _body_in_scope(request.user, body_id)
+    stamp = timezone.localdate().isoformat()
+    return _xlsx_response(excel.export_catalog(body), f"catalog-{body.pk}-{stamp}.xlsx")
+
+
+@_catalog_editor_required
+def excel_import(request: HttpRequest, body_id: int) -> HttpResponse:
+    body = _body_in_scope(request.user, body_id)
+    report = None
+    if request.method == "POST":
+        form = CatalogUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            report = excel.import_catalog(body=body, file=form.cleaned_data["file"], by=request.user)
+    else:
+        form = CatalogUploadForm()
+    context = {"body": body, "form": form, "report": report}
+    if report:
+        context["shown_errors"] = report.errors[:SHOWN_ERRORS]
+        context["hidden_errors"] = max(len(report.errors) - SHOWN_ERRORS, 0)
+    return render(request, "catalog/excel_import.html", context)
+
+
+@_catalog_editor_required
+def excel_template(request: HttpRequest) -> HttpResponse:
+    return _xlsx_response(excel.catalog_template(), "catalog-template.xlsx")
+
+
+urlpatterns = [
+    path("bodies/<int:body_id>/catalog.xlsx", excel_export, name="excel_export"),
+    path("bodies/<int:body_id>/import/", excel_import, name="excel_import"),
+    path("excel-template.xlsx", excel_template, name="excel_template"),
+]

@@ -1,0 +1,103 @@
+"""Time the Excel import of a large catalog: a new body's services created, then re-imported unchanged.
+
+    .venv/bin/python bench/catalog_import.py            # 2000 services on a throwaway SQLite file
+    .venv/bin/python bench/catalog_import.py 500
+    DATABASE_URL=postgres://… .venv/bin/python bench/catalog_import.py   # leaves a "bench" body behind
+
+Each service has two stages, two documents and a fee, as a typical provincial catalog does.
+"""
+
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+_tmp = None
+if not os.environ.get("DATABASE_URL"):
+    _tmp = tempfile.TemporaryDirectory()
+    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}/bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from apps.catalog.excel import SHEETS, export_catalog, import_catalog  # noqa: E402
+from apps.orgs.models import Body, OrgUnit, Province  # noqa: E402
+
+
+def workbook(n: int, units: list[str]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = {s.name: wb.create_sheet(s.name) for s in SHEETS}
+    for s in SHEETS:
+        sheets[s.name].append(s.headers)
+    for i in range(n):
+        code = str(1_000_000 + i)
+        sheets["services"].append(
+            [code, f"خدمت شماره {i}", "شرح خدمت", "G2C", "میز خدمت حضوری", "الزام قانونی به حضور", "",
+             "", "ساری، خیابان امام", 5, "روز کاری", "مریم احمدی", "09120000000", "دفتر مدیرکل", "بله"]
+        )  # fmt: skip
+        sheets["stages"].append([code, 1, "پذیرش", units[i % len(units)], "کارشناس", 1, "روز کاری"])
+        sheets["stages"].append([code, 2, "بررسی", units[(i + 1) % len(units)], "رئیس اداره", "۴", "ساعت"])
+        sheets["documents"].append([code, "تصویر کارت ملی", "تصویر", "بله"])
+        sheets["documents"].append([code, "اصل شناسنامه", "اصل", "خیر"])
+        sheets["fees"].append(
+            [code, "هزینه صدور", "۱٬۵۰۰٬۰۰۰", "IR820170000000123456789012", "ماده ۵ قانون بودجه"]
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def timed(label: str, fn):
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"{label:<30} {seconds:7.2f} s wall {cpu:7.2f} s cpu {queries:7d} queries")
+    return result, seconds
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    if _tmp:
+        call_command("migrate", verbosity=0)
+    province, _ = Province.objects.get_or_create(code="IR-02", defaults={"name_fa": "مازندران"})
+    body = Body.objects.create(name_fa=f"دستگاه آزمون کارایی {time.time():.0f}", name_en="bench")
+    hq = OrgUnit.objects.create(name="اداره کل", body=body, level=OrgUnit.Level.PROVINCE, province=province)
+    names = [f"اداره {k}" for k in range(30)]
+    for name in names:
+        OrgUnit.objects.create(name=name, body=body, parent=hq, level=OrgUnit.Level.DEPARTMENT)
+
+    data, _ = timed(f"build workbook ({n} services)", lambda: workbook(n, names))
+    print(f"{'workbook size':<34} {len(data) / 1024:7.0f} KB")
+    report, seconds = timed("import: create", lambda: import_catalog(body=body, file=data, by=None))
+    assert (report.created, report.failed) == (n, 0), report
+    print(f"{'  per service':<34} {seconds / n * 1000:7.1f} ms")
+    report, _ = timed("import again: unchanged", lambda: import_catalog(body=body, file=data, by=None))
+    assert report.unchanged == n, report
+    exported, _ = timed("export", lambda: export_catalog(body))
+    report, _ = timed(
+        "import the export: unchanged", lambda: import_catalog(body=body, file=exported, by=None)
+    )
+    assert report.unchanged == n, report
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+
+
+if __name__ == "__main__":
+    main()
