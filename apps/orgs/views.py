@@ -1,20 +1,13 @@
 """Portal pages of the organisation: units, staff and counters in the user's scope."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.core.access import get_or_404
 from apps.core.text import normalize_text
 from apps.orgs import selectors
-
-
-def _get_or_404(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 @login_required
@@ -24,7 +17,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = _get_or_404(selectors.unit_get, user=request.user, pk=pk)
+    unit = get_or_404(selectors.unit_get, user=request.user, pk=pk)
     staff = selectors.staff_list(user=request.user).filter(unit=unit)
     counters = selectors.counter_list(user=request.user).filter(unit=unit)
     return render(request, "orgs/unit_detail.html", {"unit": unit, "staff": staff, "counters": counters})
@@ -39,7 +32,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _get_or_404(selectors.staff_get, user=request.user, pk=pk)
+    member = get_or_404(selectors.staff_get, user=request.user, pk=pk)
     return render(request, "orgs/staff_detail.html", {"member": member})
 
 

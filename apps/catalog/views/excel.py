@@ -1,11 +1,7 @@
 """Excel download and upload of a body's catalog, for desk supervisors and administrators."""
 
-from collections.abc import Callable
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -14,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog import excel
+from apps.core.access import role_required
 from apps.core.forms import PortalForm
 from apps.core.scoping import scope_by_body
 from apps.core.uploads import SPREADSHEETS, validate_upload
@@ -23,17 +20,6 @@ from apps.orgs.models import Body
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # More rows than this make the page heavy; the counts above the table still tell the whole story.
 SHOWN_ERRORS = 500
-
-
-def _catalog_editor_required(view: Callable) -> Callable:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not roles.has_role(request.user, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _body_in_scope(user, body_id: int) -> Body:
@@ -59,14 +45,14 @@ class CatalogUploadForm(PortalForm):
         return upload
 
 
-@_catalog_editor_required
+@role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 def excel_export(request: HttpRequest, body_id: int) -> HttpResponse:
     body = _body_in_scope(request.user, body_id)
     stamp = timezone.localdate().isoformat()
     return _xlsx_response(excel.export_catalog(body), f"catalog-{body.pk}-{stamp}.xlsx")
 
 
-@_catalog_editor_required
+@role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 def excel_import(request: HttpRequest, body_id: int) -> HttpResponse:
     body = _body_in_scope(request.user, body_id)
     report = None
@@ -83,7 +69,7 @@ def excel_import(request: HttpRequest, body_id: int) -> HttpResponse:
     return render(request, "catalog/excel_import.html", context)
 
 
-@_catalog_editor_required
+@role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 def excel_template(request: HttpRequest) -> HttpResponse:
     return _xlsx_response(excel.catalog_template(), "catalog-template.xlsx")
 

@@ -7,15 +7,12 @@ anything. Every object is fetched through a scoped selector, so another body's s
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.text import Truncator
@@ -35,6 +32,7 @@ from apps.catalog.models import (
     WorkflowStage,
 )
 from apps.core import worktime
+from apps.core.access import get_or_404, role_required
 from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.services import change_history
 from apps.core.templatetags.portal import digits
@@ -48,28 +46,6 @@ EDITORS = (roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 READERS = tuple(roles.ROLE_LABELS)
 
 
-def _roles_required(*allowed: str):
-    """Logged in and holding one of `allowed` roles; anyone else logged in gets 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not roles.has_role(request.user, *allowed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
-
-
-def _get_or_404(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
-
-
 def _can_edit(request: HttpRequest) -> bool:
     return roles.has_role(request.user, *EDITORS)
 
@@ -77,7 +53,7 @@ def _can_edit(request: HttpRequest) -> bool:
 # --- services -----------------------------------------------------------------------------------
 
 
-@_roles_required(*READERS)
+@role_required(*READERS)
 def service_list(request: HttpRequest) -> HttpResponse:
     query = normalize_text(request.GET.get("q", ""))[:100]
     page = Paginator(selectors.manage_service_list(user=request.user, query=query), 50).get_page(
@@ -90,14 +66,14 @@ def service_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_roles_required(*EDITORS)
+@role_required(*EDITORS)
 def service_create(request: HttpRequest) -> HttpResponse:
     return _service_form_page(request, SubService())
 
 
-@_roles_required(*EDITORS)
+@role_required(*EDITORS)
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _service_form_page(request, _get_or_404(selectors.manage_service_get, user=request.user, pk=pk))
+    return _service_form_page(request, get_or_404(selectors.manage_service_get, user=request.user, pk=pk))
 
 
 def _service_form_page(request: HttpRequest, service: SubService) -> HttpResponse:
@@ -137,9 +113,9 @@ def _service_form_page(request: HttpRequest, service: SubService) -> HttpRespons
     )
 
 
-@_roles_required(*READERS)
+@role_required(*READERS)
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _get_or_404(selectors.manage_service_get, user=request.user, pk=pk)
+    service = get_or_404(selectors.manage_service_get, user=request.user, pk=pk)
     models.prefetch_related_objects(
         [service],
         Prefetch("stages", queryset=WorkflowStage.objects.select_related("responsible_unit")),
@@ -347,9 +323,9 @@ def _history_entry(record, names: _Names) -> HistoryEntry:
     )
 
 
-@_roles_required(*READERS)
+@role_required(*READERS)
 def service_history(request: HttpRequest, pk: int) -> HttpResponse:
-    service = _get_or_404(selectors.manage_service_get, user=request.user, pk=pk)
+    service = get_or_404(selectors.manage_service_get, user=request.user, pk=pk)
     records = list(change_history(service))
     names = _Names(records)
     return render(
@@ -362,7 +338,7 @@ def service_history(request: HttpRequest, pk: int) -> HttpResponse:
 # --- counters -----------------------------------------------------------------------------------
 
 
-@_roles_required(*READERS)
+@role_required(*READERS)
 def counter_list(request: HttpRequest) -> HttpResponse:
     counters = org_selectors.counter_list(user=request.user).annotate(
         service_count=Count("services", distinct=True),
@@ -373,10 +349,10 @@ def counter_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_roles_required(*EDITORS)
+@role_required(*EDITORS)
 def counter_services(request: HttpRequest, pk: int) -> HttpResponse:
     """The sub-services a counter handles (they go on its sign) and the staff who sit at it."""
-    counter = _get_or_404(org_selectors.counter_get, user=request.user, pk=pk)
+    counter = get_or_404(org_selectors.counter_get, user=request.user, pk=pk)
     offered = selectors.manage_service_list(user=request.user).filter(body_id=counter.unit.body_id)
     staff = org_selectors.staff_list(user=request.user).filter(
         active=True, unit__path__startswith=counter.unit.path

@@ -12,9 +12,8 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET
 from apps.catalog import selectors
 from apps.catalog.models import Channel, SubService, WorkflowStage
 from apps.core import worktime
+from apps.core.access import get_or_404
 from apps.core.pdf import pdf_response, render_pdf
 from apps.orgs import selectors as org_selectors
 from apps.orgs.models import Counter
@@ -29,16 +29,9 @@ from apps.orgs.models import Counter
 _UNIT_LABELS = dict(worktime.DURATION_UNITS)
 
 
-def _get_or_404(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
-
-
 def _service_document(*, user, pk: int) -> SubService:
     """The scoped service with everything its printed documents show, in a fixed number of queries."""
-    service = _get_or_404(selectors.manage_service_get, user=user, pk=pk)
+    service = get_or_404(selectors.manage_service_get, user=user, pk=pk)
     prefetch_related_objects(
         [service],
         "body__parent",
@@ -137,7 +130,7 @@ def _sign_density(count: int) -> str:
 @require_GET
 def print_counter_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """The sign above a counter: its number and the sub-services it serves (guide 2, step 8)."""
-    counter = _get_or_404(org_selectors.counter_get, user=request.user, pk=pk)
+    counter = get_or_404(org_selectors.counter_get, user=request.user, pk=pk)
     services = list(counter.services.filter(active=True).order_by("code"))
     context = {
         "counter": counter,
@@ -155,7 +148,7 @@ def print_counter_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def print_name_plate(request: HttpRequest, pk: int) -> HttpResponse:
     """An employee's desk name plate: name, post, main duties, unit (seed 001 item 7)."""
-    member = _get_or_404(org_selectors.staff_get, user=request.user, pk=pk)
+    member = get_or_404(org_selectors.staff_get, user=request.user, pk=pk)
     duties = [line.strip(" -•\t") for line in member.main_duties.splitlines() if line.strip(" -•\t")]
     length = sum(len(line) for line in duties)
     context = {

@@ -1,12 +1,11 @@
 """Staff pages of service-desk requests: intake, receipt, request page, inbox, stage actions,
 response, delivery and dashboards. Views parse input and call apps.desk.services / selectors."""
 
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.catalog.selectors import manage_service_list
+from apps.core.access import get_or_404, role_required
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_queryset
@@ -30,29 +30,6 @@ from apps.orgs.selectors import counter_list
 INTAKE_ROLES = (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 STAGE_ROLES = (roles.UNIT_OFFICER, roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 RESPONSE_ROLES = (roles.UNIT_OFFICER, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
-
-
-def role_required(*allowed: str):
-    """403 for logged-in users whose role may not take this action."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not roles.has_role(request.user, *allowed) or getattr(request.user, "staff", None) is None:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _get_or_404(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 @login_required
@@ -81,7 +58,7 @@ def intake_start(request: HttpRequest) -> HttpResponse:
 @role_required(*INTAKE_ROLES)
 def intake(request: HttpRequest, service_id: int) -> HttpResponse:
     """Register a request at the counter: applicant, documents checklist, scans; then the receipt."""
-    service = _get_or_404(lambda pk: manage_service_list(user=request.user).filter(active=True).get(pk=pk), pk=service_id)
+    service = get_or_404(lambda pk: manage_service_list(user=request.user).filter(active=True).get(pk=pk), pk=service_id)
     staff = request.user.staff
     counters = counter_list(user=request.user).filter(active=True)
     form = IntakeForm(request.POST or None, request.FILES or None, service=service, counters=counters)
@@ -143,7 +120,7 @@ def _stage_permissions(user, sr: ServiceRequest) -> set[int]:
 
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
     actionable = _stage_permissions(request.user, sr)
     stages = list(sr.stages.all())
     current = next((s for s in stages if s.state in (RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD)), None)
@@ -172,13 +149,13 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """Table 3, the service receipt, as a printable page."""
-    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
     return render(request, "desk/receipt.html", {"sr": sr})
 
 
 @login_required
 def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
     return pdf_response(receipt_pdf_bytes(sr, request=request), f"receipt-{sr.tracking_code}.pdf")
 
 
@@ -190,7 +167,7 @@ def receipt_pdf_bytes(sr: ServiceRequest, *, request=None) -> bytes:
 
 @login_required
 def response_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
     if not hasattr(sr, "response"):
         raise Http404
     return pdf_response(response_pdf_bytes(sr, request=request), f"response-{sr.tracking_code}.pdf")
@@ -205,7 +182,7 @@ def response_pdf_bytes(sr: ServiceRequest, *, request=None) -> bytes:
 @role_required(*STAGE_ROLES)
 def stage_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Complete, refer back, hold, resume or escalate the current stage of a request."""
-    stage = _get_or_404(lambda pk: scope_queryset(RequestStage.objects.select_related("request"), request.user).get(pk=pk), pk=pk)
+    stage = get_or_404(lambda pk: scope_queryset(RequestStage.objects.select_related("request"), request.user).get(pk=pk), pk=pk)
     earlier = list(stage.request.stages.filter(order__lt=stage.order))
     form = StageActionForm(request.POST, request.FILES, earlier_stages=earlier)
     if not form.is_valid():
@@ -242,7 +219,7 @@ def stage_action(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*RESPONSE_ROLES)
 def response_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Table 4: write and issue the formal response once every stage is done."""
-    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
     form = ResponseForm(request.POST or None, initial={
         "version": sr.version, "appeal_deadline": _("20 days from delivery"),
     })
@@ -268,7 +245,7 @@ def response_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*INTAKE_ROLES)
 def deliver(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand the response over against the receipt."""
-    sr = _get_or_404(selectors.request_get, user=request.user, pk=pk)
+    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -292,15 +269,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def document_file(request: HttpRequest, pk: int) -> FileResponse:
     """A scan taken at intake, only for staff who can see its request."""
-    doc = _get_or_404(lambda pk: RequestDocument.objects.select_related("request").get(pk=pk, file__gt=""), pk=pk)
-    _get_or_404(selectors.request_get, user=request.user, pk=doc.request_id)
+    doc = get_or_404(lambda pk: RequestDocument.objects.select_related("request").get(pk=pk, file__gt=""), pk=pk)
+    get_or_404(selectors.request_get, user=request.user, pk=doc.request_id)
     return FileResponse(doc.file.open("rb"), content_type=doc.content_type or "application/octet-stream")
 
 
 @login_required
 def stage_file(request: HttpRequest, pk: int) -> FileResponse:
-    item = _get_or_404(lambda pk: StageFile.objects.select_related("stage").get(pk=pk), pk=pk)
-    _get_or_404(selectors.request_get, user=request.user, pk=item.stage.request_id)
+    item = get_or_404(lambda pk: StageFile.objects.select_related("stage").get(pk=pk), pk=pk)
+    get_or_404(selectors.request_get, user=request.user, pk=item.stage.request_id)
     return FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
 
 
