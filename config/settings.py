@@ -148,6 +148,44 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.desk.tasks.notifications_resend_failed",
         "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
     },
+    # Daily at 01:00 Tehran: open the audit round of the current Jalali bimonth (SPEC §6), a pre-filled
+    # draft form per HQ and provincial unit. Jalali months do not line up with cron's Gregorian ones,
+    # so it runs every night; once the round is open a run only adds forms for units created since.
+    "audits-round-open": {
+        "task": "apps.audits.tasks.audit_rounds_open_current",
+        "schedule": crontab(minute=0, hour=os.environ.get("CRON_AUDIT_ROUND_OPEN_HOUR", "1")),
+    },
+    # Periodic reports (SPEC §7). Crontab cannot name a Jalali month boundary, so each entry runs
+    # every night and compiles only the reports of the period that has just ended and are not done
+    # yet: the first night after the period it compiles them, every other night it finds nothing to
+    # do — and after nights the workers were down it catches up. Running twice never compiles twice.
+    #
+    # 01:30 Tehran: the quarterly desk reports of the Jalali quarter that ended (after 1 Tir, 1 Mehr,
+    # 1 Dey and 1 Farvardin) for every body, county and province — each body's report to its head and
+    # the governors' reports upward (seed 004 items 9–11, seed 001 item 17, seed 003 §11).
+    "reports-quarterly": {
+        "task": "apps.reports.tasks.reports_compile_due",
+        "schedule": crontab(minute="30", hour=os.environ.get("CRON_REPORTS_QUARTERLY_HOUR", "1")),
+        "kwargs": {"kinds": ["quarterly_body", "quarterly_county", "quarterly_province"]},
+    },
+    # 02:30 Tehran: the bimonthly audit summaries (annex 3: table 1 per province, table 2 for the
+    # country; guide 1 stage 3) of the last bimonth, REPORTS_AUDIT_GRACE_DAYS (10) days after it ends
+    # so that the evaluators have verified the round's forms first.
+    "reports-bimonthly-audit": {
+        "task": "apps.reports.tasks.reports_compile_due",
+        "schedule": crontab(minute="30", hour=os.environ.get("CRON_REPORTS_AUDIT_HOUR", "2")),
+        "kwargs": {
+            "kinds": ["bimonthly_audit"],
+            "audit_grace_days": int(os.environ.get("REPORTS_AUDIT_GRACE_DAYS", "10")),
+        },
+    },
+    # 03:30 Tehran: the six-monthly national compilation (seed 003 §11, guide 1 stage 3: for the High
+    # Administrative Council) after each half of the Jalali year ends (after 1 Mehr and 1 Farvardin).
+    "reports-halfyear-national": {
+        "task": "apps.reports.tasks.reports_compile_due",
+        "schedule": crontab(minute="30", hour=os.environ.get("CRON_REPORTS_NATIONAL_HOUR", "3")),
+        "kwargs": {"kinds": ["halfyear_national"]},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core import views as core_views
 from apps.desk.views import public as desk_public
+from apps.feedback.views import qr as feedback_qr
 
 admin.site.site_header = _("Service desk portal — administration")
 admin.site.site_title = _("Service desk portal")
@@ -26,6 +27,10 @@ urlpatterns = [
     path("desk/", include("apps.desk.urls")),
     path("track/", include("apps.desk.public_urls")),
     path("e/", include(desk_public.edesk_urlpatterns)),
+    path("feedback/", include("apps.feedback.urls")),
+    path("q/", include(feedback_qr.public_urlpatterns)),
+    path("audits/", include("apps.audits.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("", include("apps.core.urls")),
 ]
 

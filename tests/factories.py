@@ -173,3 +173,204 @@ def registered_request(*, service=None, unit=None, clerk=None, stages: int = 3, 
     return desk_services.service_request_register(
         service=service, unit=unit, by=clerk, applicant=desk_services.Applicant(**defaults), documents=[]
     )
+
+
+# --- feedback (survey) --------------------------------------------------------------------------
+def answered_request(*, outcome: str = "granted", deliver: bool = True, unit=None, service=None, **applicant):
+    """A request taken through the real workflow: every stage done, a response with `outcome`, and
+    (unless deliver=False) handed over."""
+    from apps.desk import services as desk_services
+
+    unit = unit or OrgUnitFactory()
+    sr = registered_request(unit=unit, service=service, stages=1, **applicant)
+    by = StaffFactory(unit=unit)
+    for stage in sr.stages.order_by("order"):
+        desk_services.stage_complete(stage_id=stage.pk, by=by)
+    desk_services.response_issue(
+        request_id=sr.pk, by=by, outcome=outcome, content="پاسخ درخواست", legal_basis="ماده ۵ دستورالعمل"
+    )
+    if deliver:
+        desk_services.request_deliver(request_id=sr.pk, by=by)
+    sr.refresh_from_db()
+    return sr
+
+
+def survey_answers(value: int = 5, **by_question) -> dict[int, int]:
+    """Answers to the 16 questions of table 5: `value` everywhere except q<n>=… given."""
+    answers = dict.fromkeys(range(1, 17), value)
+    answers.update({int(key[1:]): v for key, v in by_question.items()})
+    return answers
+
+
+def survey_response(
+    sr=None, *, answers: dict[int, int] | int = 5, source: str = "online", entered_by=None, **request_kwargs
+):
+    """A questionnaire filled in for `sr` (or for a new delivered request) through the real service."""
+    from apps.feedback.services import survey_submit
+
+    sr = sr or answered_request(**request_kwargs)
+    if isinstance(answers, int):
+        answers = survey_answers(answers)
+    return survey_submit(
+        request=sr,
+        answers=answers,
+        demographics={"gender": "female", "age_band": "25-40"},
+        suggestions="",
+        source=source,
+        entered_by=entered_by,
+    )
+
+
+# --- feedback (QR) ------------------------------------------------------------------------------
+import itertools  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from apps.feedback.models import StaffQRCode, StaffRating  # noqa: E402
+
+_devices = itertools.count(1)
+
+
+class StaffQRCodeFactory(factory.django.DjangoModelFactory):
+    """A live code; prefer apps.feedback.services.staff_qr_issue where issuing itself is tested."""
+
+    class Meta:
+        model = StaffQRCode
+
+    staff = factory.SubFactory(StaffFactory)
+    token = factory.Sequence(lambda n: f"tok{n:09d}")
+
+
+class StaffRatingFactory(factory.django.DjangoModelFactory):
+    """A counted rating written directly (no once-a-day or burst rules): for aggregates."""
+
+    class Meta:
+        model = StaffRating
+
+    code = factory.SubFactory(StaffQRCodeFactory)
+    staff = factory.SelfAttribute("code.staff")
+    score = 4
+    device_key = factory.Sequence(lambda n: f"device-{n}")
+    created_at = factory.LazyFunction(timezone.now)
+    unit = factory.SelfAttribute("staff.unit")
+    body = factory.SelfAttribute("staff.unit.body")
+    province = factory.SelfAttribute("staff.unit.province")
+
+
+def rating_submit(code, *, score: int = 5, device: str | None = None, **kwargs):
+    """A rating through the real service (once-a-day and burst rules apply); a fresh device by default."""
+    from apps.feedback.services import staff_rating_submit
+
+    device = device or f"test-device-{next(_devices)}"
+    return staff_rating_submit(code=code, score=score, device_key=device, **kwargs)
+
+
+# --- audits -------------------------------------------------------------------------------------
+from apps.audits.models import AuditRound  # noqa: E402
+
+
+class AuditRoundFactory(factory.django.DjangoModelFactory):
+    """A bare round (no forms); open rounds through apps.audits.services.audit_round_open."""
+
+    class Meta:
+        model = AuditRound
+        django_get_or_create = ("year", "number")
+
+    year = 1405
+    number = factory.Sequence(lambda n: n % 6 + 1)
+
+
+def hq_unit(**kwargs) -> OrgUnit:
+    """A national headquarters unit (no province)."""
+    return OrgUnitFactory(level=OrgUnit.Level.HQ, province=None, **kwargs)
+
+
+def audit_round_opened():
+    """The round of the current bimonth, opened through the real service (forms pre-filled)."""
+    from apps.audits.services import audit_round_open_current
+
+    return audit_round_open_current()
+
+
+def desk_request(*, service, unit, received: list[bool] | tuple[bool, ...] = (), channel: str = "desk"):
+    """A request registered at `unit`'s desk with one checklist document per item of `received`
+    (True: taken at intake); registered incomplete when one is missing."""
+    from apps.desk import services as desk_services
+
+    documents = [
+        desk_services.IntakeDocument(required_id=None, title=f"مدرک {n}", received=got)
+        for n, got in enumerate(received, start=1)
+    ]
+    return desk_services.service_request_register(
+        service=service,
+        unit=unit,
+        channel=channel,
+        applicant=desk_services.Applicant(
+            national_code="0499370899", full_name="سارا محمدی", mobile="09121234567"
+        ),
+        documents=documents,
+        incomplete_reason="" if all(received) else "مدرک بعداً تحویل می‌شود",
+    )
+
+
+# --- reports ------------------------------------------------------------------------------------
+def report_answers_at(sr, *, at, value: int = 5):
+    """A questionnaire of request `sr` written directly (answer `value` to every question of the active
+    version) and submitted at `at`: periodic reports count answers by their timestamp."""
+    from apps.feedback.models import Answer, Axis, Question, Questionnaire, SurveyResponse
+    from apps.feedback.questionnaire_seed import questionnaire_seed
+
+    # A browser test's flushed database may come back without the version the migration seeded.
+    questionnaire_seed(Questionnaire, Axis, Question)
+    questionnaire = Questionnaire.objects.get(active=True)
+    unit = sr.unit
+    where = {
+        "service_id": sr.service_id,
+        "unit_id": unit.pk,
+        "body_id": unit.body_id,
+        "province_id": unit.province_id,
+        "county_id": unit.county_id,
+    }
+    response = SurveyResponse.objects.create(
+        questionnaire=questionnaire, request=sr, submitted_at=at, **where
+    )
+    Answer.objects.bulk_create(
+        Answer(response=response, question=q, value=value, submitted_at=at, **where)
+        for q in questionnaire.questions.all()
+    )
+    return response
+
+
+def report_audit_form_verified(
+    *,
+    unit,
+    year: int,
+    number: int,
+    channels: list[str],
+    false_channel: int = 0,
+    space: dict[int, str] | None = None,
+):
+    """A verified annex 2 form of `unit` in round (year, number): one service row per channel given
+    (the first `false_channel` of them found false by the evaluator) and the evaluator's §2 ratings."""
+    from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
+
+    form = AuditForm.objects.create(
+        round=AuditRoundFactory(year=year, number=number),
+        unit=unit,
+        body=unit.body,
+        state=AuditForm.State.VERIFIED,
+    )
+    AuditServiceRow.objects.bulk_create(
+        AuditServiceRow(
+            form=form,
+            order=n,
+            code=f"{9000 + n}",
+            title=f"خدمت {n}",
+            channel=channel,
+            channel_false=n <= false_channel,
+        )
+        for n, channel in enumerate(channels, start=1)
+    )
+    for item, rating in (space or {}).items():
+        AuditSpaceItem.objects.create(form=form, item=item, evaluator_rating=rating, body_rating=rating)
+    return form

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from apps.core.admin import ScopedAdmin
 from apps.core.scoping import scope_queryset
-from apps.orgs.models import Body, County, Counter, OrgUnit, Province, Staff
+from apps.orgs.models import Body, Counter, County, OrgUnit, Province, Staff
 
 
 @admin.register(Province)

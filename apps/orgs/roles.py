@@ -36,6 +36,9 @@ CATALOG_EDIT = CATALOG_VIEW | {f"catalog.{a}_{m}" for a in ("add", "change") for
 # Requests change only through the workflow pages; in the admin every working role may look them up.
 DESK_VIEW = {f"desk.view_{m}" for m in ("servicerequest", "requeststage", "response", "queueticket")}
 
+# Stored periodic reports: read (scoped) by the body's representative and the auditors.
+REPORTS_VIEW = {"reports.view_report"}
+
 # "app_label.codename" of the model permissions each role holds. Capabilities add their models.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     DESK_CLERK: {"orgs.view_staff", "orgs.view_counter", "orgs.view_orgunit", *CATALOG_VIEW, *DESK_VIEW},
@@ -46,12 +49,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "orgs.view_counter", "orgs.add_counter", "orgs.change_counter",
         *CATALOG_EDIT,
         *DESK_VIEW,
+        *REPORTS_VIEW,
     },
     PROVINCIAL_AUDITOR: {
         "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW, *DESK_VIEW,
+        *REPORTS_VIEW,
     },
     NATIONAL_AUDITOR: {
         "orgs.view_orgunit", "orgs.view_staff", "orgs.view_counter", "orgs.view_body", *CATALOG_VIEW, *DESK_VIEW,
+        *REPORTS_VIEW,
     },
     ADMINISTRATOR: set(),  # administrators are superusers
 }

@@ -1,0 +1,458 @@
+"""Pages of the bimonthly audit (SPEC §6): the forms in the user's scope, one form laid out by the
+sections of annex 2 with the part the user may edit and the buttons of its workflow, its PDF and
+its history. Views parse input and call apps.audits.services / selectors; a form outside the
+user's scope answers 404, an action the user may not take answers 403.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.audits import selectors, services
+from apps.audits.forms import (
+    EvaluationForm,
+    ReturnForm,
+    RowBodyFormSet,
+    RowEvaluatorFormSet,
+    SpaceBodyFormSet,
+    SpaceEvaluatorFormSet,
+    changed_values,
+)
+from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
+from apps.core.jalali import format_date
+from apps.core.paging import CappedPaginator
+from apps.core.pdf import pdf_response, render_pdf
+from apps.core.services import change_history
+from apps.core.text import normalize_text
+from apps.orgs import roles
+from apps.orgs.models import Staff
+
+
+def audit_roles_required(view):
+    """Logged in and in one of the audit roles; anyone else logged in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not roles.has_role(request.user, *selectors.AUDIT_ROLES):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _get_or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@audit_roles_required
+def form_list(request: HttpRequest) -> HttpResponse:
+    """The forms in scope, newest round first; filter by round, state and body or unit name."""
+    rounds = list(selectors.audit_round_list())
+    round_id = _int(request.GET.get("round"))
+    if round_id is None and rounds and "round" not in request.GET:
+        round_id = rounds[0].pk  # the current round unless "all rounds" was chosen
+    state = request.GET.get("state", "")
+    query = normalize_text(request.GET.get("q", ""))[:100]
+    qs = selectors.audit_form_list(user=request.user)
+    if round_id:
+        qs = qs.filter(round_id=round_id)
+    if state in AuditForm.State.values:
+        qs = qs.filter(state=state)
+    if query:
+        qs = qs.filter(
+            Q(body__name_fa__icontains=query)
+            | Q(unit__name__icontains=query)
+            | Q(body__name_en__icontains=query)
+        )
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    counts = selectors.audit_state_counts(user=request.user, round_id=round_id or None)
+    return render(
+        request,
+        "audits/form_list.html",
+        {
+            "page": page,
+            "forms": page.object_list,
+            "rounds": rounds,
+            "round_id": round_id,
+            "state": state,
+            "q": query,
+            "states": [(value, label, counts[value]) for value, label in AuditForm.State.choices],
+            "total": sum(counts.values()),
+        },
+    )
+
+
+# --- one form -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Permissions:
+    """What the user may do to this form now."""
+
+    body_role: bool
+    evaluator_role: bool
+    edit_body: bool
+    edit_evaluation: bool
+    can_start: bool
+    can_verify: bool
+
+    @classmethod
+    def of(cls, staff: Staff | None, form: AuditForm) -> "Permissions":
+        body_role = services.can_edit_body(staff, form)
+        evaluator_role = services.can_evaluate(staff, form)
+        edit_evaluation = (
+            evaluator_role
+            and form.evaluator_editable
+            and (form.state == AuditForm.State.SUBMITTED or form.evaluator_id in (None, staff.pk))
+        )
+        return cls(
+            body_role=body_role,
+            evaluator_role=evaluator_role,
+            edit_body=body_role and form.body_editable,
+            edit_evaluation=edit_evaluation,
+            can_start=edit_evaluation and form.state == AuditForm.State.SUBMITTED,
+            can_verify=edit_evaluation and form.state == AuditForm.State.UNDER_EVALUATION,
+        )
+
+
+@dataclass
+class Cell:
+    name: str
+    label: str
+    field: Any  # the bound field when editable here, else None
+    value: Any
+
+
+@dataclass
+class RowView:
+    """One service row with its editable form (body or evaluator), cells prepared for the template."""
+
+    row: AuditServiceRow
+    body: Any = None
+    ev: Any = None
+    published: list[Cell] = field(default_factory=list)
+    e_flags: list[Cell] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.published = [self._cell(n) for n in AuditServiceRow.PUBLISHED_FIELDS]
+        self.e_flags = [self._cell(n) for n in AuditServiceRow.E_FLAGS]
+
+    def _cell(self, name: str) -> Cell:
+        bound = self.body[name] if self.body is not None and name in self.body.fields else None
+        return Cell(
+            name, str(AuditServiceRow._meta.get_field(name).verbose_name), bound, getattr(self.row, name)
+        )
+
+
+@dataclass
+class SpaceView:
+    item: AuditSpaceItem
+    body: Any = None
+    ev: Any = None
+
+
+def _formsets(form: AuditForm, perms: Permissions, data=None) -> dict[str, Any]:
+    """The bound or unbound forms of the part the user may edit now (none when read-only)."""
+    if perms.edit_body:
+        return {
+            "rows": RowBodyFormSet(data, queryset=form.rows.all(), prefix="rows"),
+            "space": SpaceBodyFormSet(data, queryset=form.space_items.all(), prefix="space"),
+        }
+    if perms.edit_evaluation:
+        return {
+            "rows": RowEvaluatorFormSet(data, queryset=form.rows.all(), prefix="rows"),
+            "space": SpaceEvaluatorFormSet(data, queryset=form.space_items.all(), prefix="space"),
+            "evaluation": EvaluationForm(data, initial={"improvement_points": form.improvement_points}),
+            "return": ReturnForm(data),
+        }
+    return {}
+
+
+def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any]) -> dict[str, Any]:
+    part = "body" if perms.edit_body else "ev"
+    row_forms = {f.instance.pk: f for f in formsets["rows"].forms} if "rows" in formsets else {}
+    space_forms = {f.instance.pk: f for f in formsets["space"].forms} if "space" in formsets else {}
+    rows = [RowView(r, **{part: row_forms.get(r.pk)}) for r in form.rows.all()]
+    space = [SpaceView(i, **{part: space_forms.get(i.pk)}) for i in form.space_items.all()]
+    desk_rows = [r for r in rows if r.row.at_in_person_desk]
+    pcts = [r.row.docs_at_request_pct for r in desk_rows if r.row.docs_at_request_pct is not None]
+    return {
+        "form": form,
+        "perms": perms,
+        "editing": bool(formsets),
+        "formsets": formsets,
+        "rows": rows,
+        "space": space,
+        "desk_rows": desk_rows,
+        "edesk_rows": [r for r in rows if r.row.at_electronic_desk],
+        "desk_totals": {
+            "receipt": sum(1 for r in desk_rows if r.row.receipt_with_time),
+            "pct": round(sum(pcts) / len(pcts)) if pcts else None,
+            "survey": sum(1 for r in desk_rows if r.row.survey_given),
+            "requests": sum(r.row.desk_requests for r in desk_rows),
+        },
+        "ratings": AuditSpaceItem.Rating.choices,
+        "channels": AuditServiceRow._meta.get_field("channel").choices,
+        "satisfaction": form.satisfaction or {},
+    }
+
+
+@audit_roles_required
+def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole annex 2 form; the body's part editable by its supervisor in draft/returned, the
+    evaluator's part by the right auditor once submitted."""
+    form = _get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    staff = getattr(request.user, "staff", None)
+    perms = Permissions.of(staff, form)
+    if request.method == "POST":
+        return _form_post(request, form, staff, perms)
+    return render(request, "audits/form_detail.html", _detail_context(form, perms, _formsets(form, perms)))
+
+
+BODY_ACTIONS = ("save", "submit", "refresh")
+EVALUATOR_ACTIONS = ("evaluate", "verify", "return")
+
+
+def _form_post(
+    request: HttpRequest, form: AuditForm, staff: Staff | None, perms: Permissions
+) -> HttpResponse:
+    action = request.POST.get("action", "")
+    version = _int(request.POST.get("version"))
+    if action in BODY_ACTIONS and not perms.edit_body:
+        raise PermissionDenied  # locked once submitted, or not this user's declaration
+    if action in EVALUATOR_ACTIONS and not perms.edit_evaluation:
+        raise PermissionDenied
+    if action not in BODY_ACTIONS + EVALUATOR_ACTIONS:
+        return HttpResponseBadRequest()
+    done = redirect("audits:form_detail", pk=form.pk)
+    try:
+        if action == "refresh":
+            services.audit_form_refresh(form=form, by=staff, expected_version=version)
+            messages.success(request, _("§4 and §6 were read again from the portal's data of the period."))
+            return done
+        formsets = _formsets(form, perms, request.POST)
+        if not all(f.is_valid() for f in formsets.values()):
+            messages.error(
+                request, _("Nothing was saved yet: correct the fields marked below and save again.")
+            )
+            return render(request, "audits/form_detail.html", _detail_context(form, perms, formsets))
+        rows = changed_values(formsets["rows"])
+        space = changed_values(formsets["space"], key="item")
+        if action in BODY_ACTIONS:
+            services.audit_form_body_update(
+                form=form, by=staff, rows=rows, space=space, expected_version=version
+            )
+            if action == "submit":
+                services.audit_form_submit(form=form, by=staff)
+                messages.success(
+                    request, _("The declaration was submitted to the evaluators. It can no longer be edited.")
+                )
+            else:
+                messages.success(request, _("The declaration was saved."))
+            return done
+        services.audit_form_evaluation_update(
+            form=form,
+            by=staff,
+            rows=rows,
+            space=space,
+            expected_version=version,
+            improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
+        )
+        if action == "verify":
+            services.audit_form_verify(form=form, by=staff)
+            messages.success(request, _("The form was verified."))
+        elif action == "return":
+            services.audit_form_return(
+                form=form, by=staff, comment=formsets["return"].cleaned_data["comment"]
+            )
+            messages.success(request, _("The form was returned to the body for correction."))
+        else:
+            messages.success(request, _("The evaluation was saved."))
+    except services.AuditConflict as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return done
+
+
+@audit_roles_required
+def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Annex 2 printed: the header and the tables of §1–§6, A4 landscape."""
+    form = _get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    pdf = audit_form_pdf_bytes(form, request=request)
+    return pdf_response(pdf, f"audit-{form.round.year}-{form.round.number}-unit-{form.unit_id}.pdf")
+
+
+def audit_form_pdf_bytes(form: AuditForm, *, request=None) -> bytes:
+    context = _detail_context(form, Permissions(False, False, False, False, False, False), {})
+    context["body"] = form.body
+    return render_pdf("pdf/audit_form.html", context, request=request)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+_ACTIONS = {
+    "opened": gettext_lazy("Opened with the round, pre-filled"),
+    "body_updated": gettext_lazy("Declaration edited"),
+    "refreshed": gettext_lazy("Figures read again from the portal"),
+    "submitted": gettext_lazy("Submitted"),
+    "evaluation_started": gettext_lazy("Evaluation started"),
+    "evaluation_updated": gettext_lazy("Evaluation edited"),
+    "verified": gettext_lazy("Verified"),
+    "returned": gettext_lazy("Returned for correction"),
+}
+_TOP_LABELS = {
+    "satisfaction_overall": gettext_lazy("Overall satisfaction index (§6)"),
+    "services": gettext_lazy("Services"),
+    "round": gettext_lazy("Audit round"),
+}
+_EMPTY = "—"
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class RowChanges:
+    label: str
+    changes: list[Change]
+
+
+@dataclass
+class Entry:
+    record: Any
+    action: str
+    changes: list[Change]
+    rows: list[RowChanges]
+    added: list[str]
+
+
+def _display(model, name: str, value, staff_names: dict[int, str]) -> str:
+    if value in (None, "", []):
+        return _EMPTY
+    try:
+        model_field = model._meta.get_field(name.removesuffix("_id"))
+    except Exception:
+        return Truncator(str(value)).chars(160)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if model_field.is_relation:
+        return staff_names.get(value, f"#{value}")
+    if model_field.get_internal_type() == "DateField":
+        try:
+            return format_date(dt.date.fromisoformat(value))
+        except (TypeError, ValueError):
+            return str(value)
+    return Truncator(str(value)).chars(160)
+
+
+def _label(model, name: str) -> str:
+    if name in _TOP_LABELS:
+        return str(_TOP_LABELS[name])
+    try:
+        return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+    except Exception:
+        return name
+
+
+def _changes(model, before: dict, after: dict, staff_names: dict[int, str]) -> list[Change]:
+    return [
+        Change(
+            _label(model, k),
+            _display(model, k, before.get(k), staff_names),
+            _display(model, k, v, staff_names),
+        )
+        for k, v in after.items()
+        if before.get(k) != v
+    ]
+
+
+def _entry(record, form: AuditForm, row_titles: dict[str, str], staff_names: dict[int, str]) -> Entry:
+    before, after = record.before or {}, record.after or {}
+    scalar = {k: v for k, v in after.items() if k not in ("rows", "space", "added", "totals", "unit")}
+    rows = [
+        RowChanges(
+            f"{code} — {row_titles.get(code, '')}",
+            _changes(AuditServiceRow, (before.get("rows") or {}).get(code, {}), new, staff_names),
+        )
+        for code, new in (after.get("rows") or {}).items()
+    ]
+    rows += [
+        RowChanges(
+            _("Space and staffing, item %(n)s: %(item)s")
+            % {"n": item, "item": AuditSpaceItem.Item(int(item)).label},
+            _changes(AuditSpaceItem, (before.get("space") or {}).get(item, {}), new, staff_names),
+        )
+        for item, new in (after.get("space") or {}).items()
+    ]
+    return Entry(
+        record=record,
+        action=str(_ACTIONS.get(record.action, record.action)),
+        changes=_changes(AuditForm, before, scalar, staff_names) if record.action != "opened" else [],
+        rows=rows,
+        added=list(after.get("added") or []),
+    )
+
+
+@audit_roles_required
+def form_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every change of the form, newest first: who, when, what before and after."""
+    form = _get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    records = list(change_history(form))
+    staff_ids = {
+        v
+        for r in records
+        for snap in (r.before or {}, r.after or {})
+        for k, v in snap.items()
+        if k in ("preparer_id", "evaluator_id") and v
+    }
+    staff_names = {pk: s.full_name for pk, s in Staff.objects.in_bulk(staff_ids).items()}
+    row_titles = {r.code: r.title for r in form.rows.all()}
+    return render(
+        request,
+        "audits/form_history.html",
+        {
+            "form": form,
+            "entries": [_entry(r, form, row_titles, staff_names) for r in records],
+        },
+    )
+
+
+urlpatterns = [
+    path("", form_list, name="form_list"),
+    path("forms/<int:pk>/", form_detail, name="form_detail"),
+    path("forms/<int:pk>/form.pdf", form_pdf, name="form_pdf"),
+    path("forms/<int:pk>/history/", form_history, name="form_history"),
+]

@@ -1,0 +1,152 @@
+"""Staff QR codes (SPEC §5.2): the URL a code holds, its image for printed cards and signs, and the
+scoped reads behind the QR pages.
+
+A code holds `{SITE_URL}/q/<token>` and nothing else: the token is opaque (no staff id, no unit),
+so a card can be revoked and replaced without the printed URL saying whom it belonged to.
+"""
+
+import base64
+import io
+import secrets
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from apps.core.scoping import scope_queryset
+from apps.feedback.models import StaffQRCode
+from apps.orgs.models import OrgUnit, Staff
+
+# 9 random bytes → 12 URL-safe characters (72 bits): short enough for a small code that phones read
+# from across a desk, far too many to guess a live one.
+TOKEN_BYTES = 9
+
+# Error correction M (15 %) survives a scuffed or partly covered card; H would make the code denser
+# for the same URL and harder to read from a distance.
+ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
+
+# The most cards one PDF carries: a unit prints its whole staff in one pass; a province prints unit
+# by unit.
+CARDS_MAX = 1000
+
+QR_IMAGE_CACHE_SECONDS = 30 * 24 * 3600
+
+
+def qr_token_new() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def rating_url(token: str) -> str:
+    """The absolute URL printed in the code: the public rating page of the card's employee."""
+    return f"{settings.SITE_URL}{reverse('rate', args=[token])}"
+
+
+def rating_url_display(token: str) -> str:
+    """The same URL without the scheme, printed under the code for people who type it."""
+    return rating_url(token).split("://", 1)[-1]
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The modules of the code for `data` (True = dark), without a quiet zone."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=0)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def qr_png(data: str, *, module_px: int = 4) -> bytes:
+    """A 1-bit PNG of the code, `module_px` pixels a module (a few hundred bytes)."""
+    from PIL import Image
+
+    matrix = qr_matrix(data)
+    size = len(matrix)
+    image = Image.new("1", (size, size), 1)
+    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    image = image.resize((size * module_px, size * module_px), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def qr_card_images(tokens: list[str]) -> dict[str, str]:
+    """{token: PNG data URI of its rating URL} for printed cards.
+
+    PNG rather than SVG: WeasyPrint draws an SVG path point by point (~70 ms a code), a sheet of a
+    thousand cards would take over a minute. A few pixels a module, drawn unsmoothed (`image-rendering:
+    pixelated` in the template), prints as sharp as the vector. Kept in the cache by token — a
+    token's URL never changes — because choosing the best mask pattern is most of a code's cost.
+    """
+    keys = {f"feedback:qr-png:{settings.SITE_URL}:{token}": token for token in tokens}
+    found = cache.get_many(list(keys))
+    missing = {}
+    for key, token in keys.items():
+        if key not in found:
+            missing[key] = "data:image/png;base64," + base64.b64encode(qr_png(rating_url(token))).decode()
+    if missing:
+        cache.set_many(missing, timeout=QR_IMAGE_CACHE_SECONDS)
+    return {token: found.get(key) or missing[key] for key, token in keys.items()}
+
+
+def qr_svg(data: str, *, border: int = 0) -> bytes:
+    """A QR code as one SVG path. Vector, so it stays sharp at any print size; one path element
+    keeps WeasyPrint fast when a sheet carries hundreds of codes."""
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECTION, border=border, image_factory=qrcode.image.svg.SvgPathImage
+    )
+    code.add_data(data)
+    code.make(fit=True)
+    return code.make_image().to_string()
+
+
+def qr_data_uri(data: str, *, border: int = 0) -> str:
+    """The code as a data: URI, which the PDF renderer draws without fetching anything."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data, border=border)).decode()
+
+
+# --- scoped reads behind the QR pages -----------------------------------------------------------
+
+
+def _live_codes() -> Prefetch:
+    return Prefetch(
+        "qr_codes", queryset=StaffQRCode.objects.filter(revoked_at__isnull=True), to_attr="live_codes"
+    )
+
+
+def qr_staff_list(
+    *, user, unit: OrgUnit | None = None, query: str = "", active_only: bool = False
+) -> QuerySet[Staff]:
+    """Staff in the user's scope (optionally one unit's subtree) with `live_codes` prefetched."""
+    qs = scope_queryset(Staff.objects.all(), user).select_related("unit", "body")
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if active_only:
+        qs = qs.filter(active=True)
+    if query:
+        qs = qs.filter(
+            Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(personnel_code__icontains=query)
+            | Q(post__icontains=query)
+        )
+    return qs.prefetch_related(_live_codes()).order_by("unit__path", "last_name", "first_name", "pk")
+
+
+def qr_card_codes(*, staff_qs: QuerySet[Staff]) -> QuerySet[StaffQRCode]:
+    """The live codes of the active staff in `staff_qs`, with what a card prints, in print order."""
+    return (
+        StaffQRCode.objects.filter(revoked_at__isnull=True, staff__in=staff_qs.filter(active=True))
+        .select_related("staff__unit", "staff__body")
+        .order_by("staff__unit__path", "staff__last_name", "staff__first_name", "staff__pk")
+    )
+
+
+def qr_code_live(token: str) -> StaffQRCode | None:
+    """The live code behind a scanned token, if its employee still serves clients; else None."""
+    return (
+        StaffQRCode.objects.filter(token=token, revoked_at__isnull=True, staff__active=True)
+        .select_related("staff__unit__province", "staff__body")
+        .first()
+    )

@@ -1,0 +1,551 @@
+"""The figures of a periodic report (SPEC §7) for one scope and one Jalali period.
+
+Everything is counted by the database (aggregate / values().annotate()); Python only combines the
+grouped rows — a few per unit at most — so memory stays flat however many requests, stages, answers
+and ratings there are.
+
+Reproducible by construction: each figure counts rows by a timestamp inside the period (a Tehran
+day is the unit of time), so compiling a finished period again gives the same figures:
+- requests received / answered / delivered: by received_at / answered_at / delivered_at in the period;
+- on time: among the requests answered in the period, answered_at <= promised_at (the receipt's date);
+- stage lateness: stages finished in the period, late when finished_at > due_at; stages still open at
+  the end of the period (handed over before it, finished after it or not yet) and past due then;
+- questionnaire indices: answers submitted in the period; staff ratings: ratings given in the period,
+  flagged (held) ratings left out;
+- the catalog has no history, so channel shares count the active services created before the end of
+  the period, as they stand when the report is compiled.
+Averages are computed from exact sums and counts (integers, durations), so no float summation order
+can change a figure between two runs.
+"""
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+
+from apps.catalog.models import Channel, ServiceType, SubService
+from apps.core.jalali import Period
+from apps.core.text import to_persian_digits
+from apps.desk.models import RequestStage, ServiceRequest
+from apps.feedback.indices import answer_score, answers_in_scope
+from apps.feedback.models import SCALE_MIN, StaffRating, SurveyResponse
+from apps.feedback.ratings import RatingSummary
+from apps.reports.scopes import Scope
+
+# Bumped whenever the shape of the snapshot changes, so templates can tell old snapshots apart.
+SCHEMA = 1
+
+# How many rows a "per stage" / "per unit" list keeps (the worst first); the ranking keeps more.
+TOP_ROWS = 15
+RANKING_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    weight: int  # percent
+    label: str  # Persian, as printed
+    definition: str
+
+
+# THE ranking formula (seed 001 item 14, seed 003 §11). Every report prints the text built from this
+# constant, and stores it with its figures, so a report always shows the formula it was ranked with.
+RANKING_FORMULA: tuple[Component, ...] = (
+    Component(
+        "on_time_rate",
+        40,
+        "نرخ پاسخ به‌موقع",
+        "درصد درخواست‌های پاسخ‌داده‌شده در دوره که پاسخ آن‌ها تا تاریخ وعده‌داده‌شده در رسید آماده شده است",
+    ),
+    Component(
+        "satisfaction",
+        30,
+        "شاخص رضایت ارباب رجوع",
+        "شاخص کلی پرسشنامه سنجش رضایت (۰ تا ۱۰۰؛ میانگین شاخص پرسش‌ها، پرسش‌های معکوس وارونه شمرده می‌شوند)",
+    ),
+    Component(
+        "staff_rating",
+        20,
+        "امتیاز کارکنان",
+        "میانگین امتیاز کارکنان با کد QR (۱ تا ۵، بدون امتیازهای در انتظار بررسی) در مقیاس ۰ تا ۱۰۰: (میانگین − ۱) × ۲۵",
+    ),
+    Component(
+        "electronic_share",
+        10,
+        "سهم الکترونیکی",
+        "درصد درخواست‌های دریافتی دوره که از میز خدمت الکترونیکی ثبت شده‌اند",
+    ),
+)
+RANKING_RULES = (
+    "جزئی که در دوره داده‌ای ندارد کنار گذاشته می‌شود و وزن بقیه به نسبت تا ۱۰۰٪ بالا برده می‌شود. "
+    "تنها واحدها و دستگاه‌هایی رتبه می‌گیرند که در دوره دست‌کم یک درخواست را پاسخ داده‌اند؛ "
+    "در امتیاز برابر، نرخ پاسخ به‌موقع بالاتر جلوتر است."
+)
+
+
+def ranking_formula() -> dict:
+    """The formula as printed: one line, each term's definition and the rules, plus the weights."""
+    line = " + ".join(f"{to_persian_digits(str(c.weight))}٪ × {c.label}" for c in RANKING_FORMULA)
+    return {
+        "text": f"امتیاز = {line}",
+        "terms": [{"label": c.label, "definition": c.definition} for c in RANKING_FORMULA],
+        "rules": RANKING_RULES,
+        "weights": {c.key: c.weight for c in RANKING_FORMULA},
+    }
+
+
+def ranking_score(components: dict[str, float | None]) -> float | None:
+    """The weighted score of one unit or body (0–100); components without data are left out and the
+    other weights scaled up. None when no component has data."""
+    present = [(c.weight, components[c.key]) for c in RANKING_FORMULA if components.get(c.key) is not None]
+    total_weight = sum(weight for weight, _value in present)
+    if not total_weight:
+        return None
+    return math.fsum(weight * value for weight, value in present) / total_weight
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def period_window(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """[00:00 Tehran of the first day, 00:00 Tehran of the day after the last day)."""
+    zone = timezone.get_default_timezone()
+    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time.min), zone)
+    end = timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min), zone)
+    return start, end
+
+
+def r1(value: float | None) -> float | None:
+    """One decimal: what every report prints, and what makes two compilations compare equal."""
+    return None if value is None else round(value, 1)
+
+
+def pct(part: int, whole: int) -> float | None:
+    return r1(100 * part / whole) if whole else None
+
+
+def _hours(total: dt.timedelta | None, count: int) -> float | None:
+    if not count or total is None:
+        return None
+    return r1(total.total_seconds() / 3600 / count)
+
+
+def _in(field: str, start, end) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+# --- requests -----------------------------------------------------------------------------------------
+
+
+def _request_counts(start, end) -> dict:
+    return {
+        "received": Count("pk", filter=_in("received_at", start, end)),
+        "online": Count(
+            "pk", filter=_in("received_at", start, end) & Q(channel=ServiceRequest.Channel.ONLINE)
+        ),
+        "answered": Count("pk", filter=_in("answered_at", start, end)),
+        "on_time": Count("pk", filter=_in("answered_at", start, end) & Q(answered_at__lte=F("promised_at"))),
+        "delivered": Count("pk", filter=_in("delivered_at", start, end)),
+    }
+
+
+def _requests(scope: Scope, start, end):
+    """Requests with anything to count in the period (received, answered or delivered in it)."""
+    return ServiceRequest.objects.filter(scope.unit_q()).filter(
+        _in("received_at", start, end) | _in("answered_at", start, end) | _in("delivered_at", start, end)
+    )
+
+
+def _request_block(row: dict) -> dict:
+    return {
+        "received": row["received"],
+        "answered": row["answered"],
+        "delivered": row["delivered"],
+        "on_time": row["on_time"],
+        "late": row["answered"] - row["on_time"],
+        "on_time_rate": pct(row["on_time"], row["answered"]),
+        "online": row["online"],
+        "electronic_share": pct(row["online"], row["received"]),
+    }
+
+
+def request_figures(scope: Scope, start, end) -> dict:
+    """Received / answered / delivered / on time in the period (one query)."""
+    return _request_block(_requests(scope, start, end).aggregate(**_request_counts(start, end)))
+
+
+# --- stages ---------------------------------------------------------------------------------------------
+
+_LATENESS = ExpressionWrapper(F("finished_at") - F("due_at"), output_field=DurationField())
+
+
+def _stage_counts(start, end) -> dict:
+    finished = _in("finished_at", start, end)
+    late = finished & Q(finished_at__gt=F("due_at"))
+    return {
+        "finished": Count("pk", filter=finished),
+        "late": Count("pk", filter=late),
+        "late_total": Sum(_LATENESS, filter=late),
+        # Still in a unit's inbox when the period ended, and already past due then.
+        "open_overdue": Count(
+            "pk",
+            filter=Q(handed_over_at__lt=end, due_at__lt=end)
+            & (Q(finished_at__isnull=True) | Q(finished_at__gte=end)),
+        ),
+    }
+
+
+def _stage_block(row: dict) -> dict:
+    return {
+        "finished": row["finished"],
+        "late": row["late"],
+        "late_rate": pct(row["late"], row["finished"]),
+        "avg_late_hours": _hours(row["late_total"], row["late"]),
+        "open_overdue": row["open_overdue"],
+    }
+
+
+def stage_figures(scope: Scope, start, end) -> dict:
+    """Lateness of the stages worked in the territory: totals, per stage title and per unit (three
+    grouped queries, the worst TOP_ROWS of each list)."""
+    qs = RequestStage.objects.filter(scope.unit_q(), due_at__isnull=False).filter(
+        _in("finished_at", start, end)
+        | Q(handed_over_at__lt=end, due_at__lt=end, finished_at__isnull=True)
+        | Q(handed_over_at__lt=end, due_at__lt=end, finished_at__gte=end)
+    )
+    counts = _stage_counts(start, end)
+    totals = _stage_block(qs.aggregate(**counts))
+    worst = ("-late", "-open_overdue", "-finished")
+    by_title = qs.order_by().values("title").annotate(**counts).order_by(*worst, "title")[:TOP_ROWS]
+    by_unit = (
+        qs.order_by()
+        .values("unit_id", "unit__name", "unit__body__name_fa")
+        .annotate(**counts)
+        .order_by(*worst, "unit__name", "unit_id")[:TOP_ROWS]
+    )
+    return {
+        **totals,
+        "by_title": [{"title": row["title"], **_stage_block(row)} for row in by_title],
+        "by_unit": [
+            {
+                "id": row["unit_id"],
+                "name": row["unit__name"],
+                "body": row["unit__body__name_fa"],
+                **_stage_block(row),
+            }
+            for row in by_unit
+        ],
+    }
+
+
+# --- catalog ---------------------------------------------------------------------------------------------
+
+
+def channel_counts(services) -> dict:
+    """Annex 2 §1 totals of a SubService queryset: a all, b in person, c electronic, d hybrid,
+    e outside, and G2C / G2B (one query)."""
+    row = services.aggregate(
+        total=Count("pk"),
+        in_person=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
+        electronic=Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
+        hybrid=Count("pk", filter=Q(channel=Channel.HYBRID)),
+        outside=Count("pk", filter=Q(channel=Channel.OUTSIDE)),
+        g2c=Count("pk", filter=Q(service_type=ServiceType.G2C)),
+        g2b=Count("pk", filter=Q(service_type=ServiceType.G2B)),
+    )
+    return channel_block(row)
+
+
+def channel_block(row: dict) -> dict:
+    total = row["total"]
+    return {
+        **row,
+        "in_person_share": pct(row["in_person"], total),
+        "electronic_share": pct(row["electronic"], total),
+        "hybrid_share": pct(row["hybrid"], total),
+        "outside_share": pct(row["outside"], total),
+        # The evaluator's two ratios of annex 2 §1: b / a and (c + d) / a.
+        "ratio_in_person": pct(row["in_person"], total),
+        "ratio_electronic": pct(row["electronic"] + row["hybrid"], total),
+    }
+
+
+def catalog_services(scope: Scope, end):
+    return SubService.objects.filter(active=True, created_at__lt=end, body__in=scope.bodies().values("pk"))
+
+
+# --- satisfaction -------------------------------------------------------------------------------------------
+
+
+def _answers(scope: Scope, period: Period):
+    where = {Scope.BODY: "body", Scope.COUNTY: "county", Scope.PROVINCE: "province"}
+    kwargs = {where[scope.level]: scope.id} if scope.level in where else {}
+    return answers_in_scope(period=period, **kwargs)
+
+
+def _mean(values: list[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+def satisfaction_figures(scope: Scope, period: Period, start, end) -> dict:
+    """Per question, per axis (table 5 and annex 2 §6) and overall 0–100 indices, with the rule of
+    apps.feedback.indices (an axis is the mean of its questions; the overall index the mean of all
+    questions), from exact per-question sums in one grouped query."""
+    rows = list(
+        _answers(scope, period)
+        .order_by()
+        .values(
+            "question__number",
+            "question__axis__order",
+            "question__axis__title",
+            "question__audit_axis__order",
+            "question__audit_axis__title",
+        )
+        .annotate(total=Sum(answer_score()), count=Count("pk"))
+        .order_by("question__number", "question__axis__order", "question__audit_axis__order")
+    )
+    per_question: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    for row in rows:
+        per_question[row["question__number"]][0] += row["total"]
+        per_question[row["question__number"]][1] += row["count"]
+    questions = {n: total / count for n, (total, count) in per_question.items()}
+
+    def axes(order_key: str, title_key: str) -> list[dict]:
+        grouped: dict[tuple, list[dict]] = defaultdict(list)
+        for row in rows:
+            if row[order_key] is not None:
+                grouped[(row[order_key], row[title_key])].append(row)
+        return [
+            {
+                "order": order,
+                "title": title,
+                "index": r1(_mean([r["total"] / r["count"] for r in items])),
+                "count": sum(r["count"] for r in items),
+                "questions": sorted({r["question__number"] for r in items}),
+            }
+            for (order, title), items in sorted(grouped.items())
+        ]
+
+    responses = SurveyResponse.objects.filter(scope.copied_q(), _in("submitted_at", start, end)).count()
+    return {
+        "responses": responses,
+        "answers": sum(r["count"] for r in rows),
+        "overall": r1(_mean(list(questions.values()))),
+        "questions": [{"number": n, "index": r1(questions[n])} for n in sorted(questions)],
+        "axes": axes("question__axis__order", "question__axis__title"),
+        "audit_axes": axes("question__audit_axis__order", "question__audit_axis__title"),
+    }
+
+
+def _satisfaction_by(scope: Scope, period: Period, *group: str) -> dict:
+    """{group key: overall index} — the mean of question indices per unit / body / province."""
+    rows = (
+        _answers(scope, period)
+        .order_by()
+        .values(*group, "question__number")
+        .annotate(total=Sum(answer_score()), count=Count("pk"))
+    )
+    per_key: dict[tuple, list[float]] = defaultdict(list)
+    for row in rows:
+        per_key[tuple(row[g] for g in group)].append(row["total"] / row["count"])
+    return {key[0] if len(key) == 1 else key: _mean(values) for key, values in per_key.items()}
+
+
+# --- staff ratings ------------------------------------------------------------------------------------------
+
+
+def _ratings(scope: Scope, start, end):
+    return StaffRating.objects.filter(scope.copied_q(has_county=False), _in("created_at", start, end))
+
+
+def rating_to_100(average: float | None) -> float | None:
+    return None if average is None else (average - SCALE_MIN) * 25
+
+
+def rating_figures(scope: Scope, start, end) -> dict:
+    """Counted ratings (held ones apart), their average 1–5 and on 0–100, and the distribution."""
+    rows = (
+        _ratings(scope, start, end)
+        .order_by()
+        .values("score")
+        .annotate(counted=Count("pk", filter=Q(flagged=False)), held=Count("pk", filter=Q(flagged=True)))
+    )
+    summary = RatingSummary.from_rows({row["score"]: (row["counted"], row["held"]) for row in rows})
+    return {
+        "count": summary.count,
+        "held": summary.held,
+        "average": summary.average,
+        "index": r1(rating_to_100(summary.average)),
+        "distribution": [{"score": score, "count": n, "share": share} for score, n, share in summary.bars],
+    }
+
+
+def _ratings_by(scope: Scope, start, end, *group: str) -> dict:
+    rows = (
+        _ratings(scope, start, end)
+        .filter(flagged=False)
+        .order_by()
+        .values(*group)
+        .annotate(total=Sum("score"), count=Count("pk"))
+    )
+    return {
+        (row[group[0]] if len(group) == 1 else tuple(row[g] for g in group)): rating_to_100(
+            row["total"] / row["count"]
+        )
+        for row in rows
+    }
+
+
+# --- ranking --------------------------------------------------------------------------------------------------
+
+
+def _rank(rows: list[dict]) -> list[dict]:
+    """Score, sort and number rows that carry the four components (the best first)."""
+    for row in rows:
+        row["score"] = r1(ranking_score(row))
+        for c in RANKING_FORMULA:
+            row[c.key] = r1(row[c.key])
+    rows = [row for row in rows if row["score"] is not None and row["answered"] > 0]
+    rows.sort(key=lambda r: (-r["score"], -(r["on_time_rate"] or 0), r["name"], r["id"]))
+    for position, row in enumerate(rows, start=1):
+        row["rank"] = position
+    return rows
+
+
+def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
+    """Units (the desks that received the requests) and bodies ranked by RANKING_FORMULA."""
+    unit_group = ("unit_id", "unit__name", "unit__body__name_fa")
+    units = (
+        _requests(scope, start, end).order_by().values(*unit_group).annotate(**_request_counts(start, end))
+    )
+    unit_satisfaction = _satisfaction_by(scope, period, "unit_id")
+    unit_ratings = _ratings_by(scope, start, end, "unit_id")
+    unit_rows = [
+        {
+            "id": row["unit_id"],
+            "name": row["unit__name"],
+            "body": row["unit__body__name_fa"],
+            "received": row["received"],
+            "answered": row["answered"],
+            "on_time_rate": pct(row["on_time"], row["answered"]),
+            "satisfaction": unit_satisfaction.get(row["unit_id"]),
+            "staff_rating": unit_ratings.get(row["unit_id"]),
+            "electronic_share": pct(row["online"], row["received"]),
+        }
+        for row in units
+    ]
+    bodies = (
+        _requests(scope, start, end)
+        .order_by()
+        .values("unit__body_id", "unit__body__name_fa")
+        .annotate(**_request_counts(start, end))
+    )
+    body_satisfaction = _satisfaction_by(scope, period, "body_id")
+    body_ratings = _ratings_by(scope, start, end, "body_id")
+    body_rows = [
+        {
+            "id": row["unit__body_id"],
+            "name": row["unit__body__name_fa"],
+            "body": "",
+            "received": row["received"],
+            "answered": row["answered"],
+            "on_time_rate": pct(row["on_time"], row["answered"]),
+            "satisfaction": body_satisfaction.get(row["unit__body_id"]),
+            "staff_rating": body_ratings.get(row["unit__body_id"]),
+            "electronic_share": pct(row["online"], row["received"]),
+        }
+        for row in bodies
+    ]
+    ranked_units, ranked_bodies = _rank(unit_rows), _rank(body_rows)
+    return {
+        "formula": ranking_formula(),
+        "units": ranked_units[:RANKING_ROWS],
+        "units_ranked": len(ranked_units),
+        "bodies": ranked_bodies[:RANKING_ROWS],
+        "bodies_ranked": len(ranked_bodies),
+    }
+
+
+def on_time_by_unit(ranking: dict) -> list[dict]:
+    """The desks with the most answered requests and their on-time rate, for the bar chart."""
+    rows = sorted(ranking["units"], key=lambda r: (-r["answered"], r["name"], r["id"]))[:TOP_ROWS]
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "body": r["body"],
+            "answered": r["answered"],
+            "on_time_rate": r["on_time_rate"],
+        }
+        for r in rows
+    ]
+
+
+def province_figures(start, end, period: Period) -> list[dict]:
+    """For the national compilation: each province's requests, on-time rate, satisfaction and
+    staff rating (the national HQs, which have no province, are left out)."""
+    national = Scope(Scope.NATIONAL)
+    rows = (
+        _requests(national, start, end)
+        .filter(unit__province__isnull=False)
+        .order_by()
+        .values("unit__province_id", "unit__province__name_fa", "unit__province__code")
+        .annotate(**_request_counts(start, end))
+        .order_by("unit__province__code")
+    )
+    satisfaction = _satisfaction_by(national, period, "province_id")
+    ratings = _ratings_by(national, start, end, "province_id")
+    return [
+        {
+            "id": row["unit__province_id"],
+            "name": row["unit__province__name_fa"],
+            **_request_block(row),
+            "satisfaction": r1(satisfaction.get(row["unit__province_id"])),
+            "staff_rating": r1(ratings.get(row["unit__province_id"])),
+        }
+        for row in rows
+    ]
+
+
+# --- the whole report --------------------------------------------------------------------------------------------
+
+
+def report_figures(
+    *, scope: Scope, period: Period, kind: str = "", progress: Callable[[int], None] | None = None
+) -> dict:
+    """The frozen figures of a performance report (quarterly or six-monthly) as plain JSON data."""
+    from apps.reports import annex3
+
+    def step(value: int) -> None:
+        if progress:
+            progress(value)
+
+    start, end = period_window(period)
+    figures = {
+        "schema": SCHEMA,
+        "kind": kind,
+        "period": str(period),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "scope": {"level": scope.level, "id": scope.id, "name": scope.name()},
+    }
+    figures["requests"] = request_figures(scope, start, end)
+    step(15)
+    figures["stages"] = stage_figures(scope, start, end)
+    step(30)
+    figures["channels"] = channel_counts(catalog_services(scope, end))
+    figures["satisfaction"] = satisfaction_figures(scope, period, start, end)
+    step(45)
+    figures["ratings"] = rating_figures(scope, start, end)
+    step(55)
+    figures["ranking"] = ranking_figures(scope, period, start, end)
+    figures["on_time_by_unit"] = on_time_by_unit(figures["ranking"])
+    step(65)
+    figures["provinces"] = province_figures(start, end, period) if scope.level == Scope.NATIONAL else []
+    figures["audit"] = annex3.audit_summary(scope=scope, period=period)
+    step(70)
+    return figures

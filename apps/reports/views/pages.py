@@ -1,0 +1,148 @@
+"""Report pages: the list with its on-demand form, the progress page, the report and its files."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.reports import selectors
+from apps.reports.forms import ReportFilterForm, ReportRequestForm, default_period
+from apps.reports.models import Report
+from apps.reports.services import report_request
+
+PER_PAGE = 30
+
+
+def report_reader(view):
+    """Login required, and a role that reads reports (supervisors, auditors, administrators)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.can_read_reports(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _request_form(user, data=None) -> ReportRequestForm:
+    scopes = selectors.requestable_scopes(user)
+    form = ReportRequestForm(data, scopes=scopes)
+    if data is None:
+        kinds = [k for k, _label in form.fields["kind"].choices]
+        kind = next(
+            (k for k in ("quarterly_province", "quarterly_body") if k in kinds), kinds[0] if kinds else ""
+        )
+        form.initial = {
+            "kind": kind,
+            "period": default_period("Q"),
+            "scope": scopes[0][0].key if scopes else "",
+        }
+    return form
+
+
+def _list_page(request: HttpRequest, form: ReportRequestForm, *, status: int = 200) -> HttpResponse:
+    filters = ReportFilterForm(request.GET or None)
+    reports = filters.apply(selectors.report_list(user=request.user))
+    page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "filters": filters,
+            "form": form,
+            "page": page,
+            "reports": page.object_list,
+            "query": urlencode(query),
+            "periods": {letter: default_period(letter) for letter in "QBH"},
+        },
+        status=status,
+    )
+
+
+@report_reader
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The reports the user may read, with filters, and the form that compiles one on demand."""
+    return _list_page(request, _request_form(request.user))
+
+
+@report_reader
+@require_POST
+def report_new(request: HttpRequest) -> HttpResponse:
+    """Queue a report on demand and go to its progress page."""
+    form = _request_form(request.user, request.POST)
+    if not form.is_valid():
+        return _list_page(request, form, status=400)
+    data = form.cleaned_data
+    report, _queued = report_request(
+        kind=data["kind"], period=data["period"], scope=data["scope_obj"], by=request.user
+    )
+    return redirect("reports:status", pk=report.pk)
+
+
+def _readable(request: HttpRequest, pk: int) -> Report:
+    return get_object_or_404(selectors.report_list(user=request.user), pk=pk)
+
+
+@report_reader
+@require_GET
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress of a compilation; refreshes itself every 3 s (no script) until the report is ready."""
+    report = _readable(request, pk)
+    if report.status == Report.Status.DONE:
+        return redirect("reports:detail", pk=report.pk)
+    return render(
+        request, "reports/report_status.html", {"report": report, "refresh": not report.is_finished}
+    )
+
+
+@report_reader
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The frozen figures with their charts, the ranking and its formula, and the downloads."""
+    report = _readable(request, pk)
+    if report.status != Report.Status.DONE or not report.figures:
+        return redirect("reports:status", pk=report.pk)
+    template = (
+        "reports/report_audit.html"
+        if report.kind == Report.Kind.BIMONTHLY_AUDIT
+        else "reports/report_detail.html"
+    )
+    return render(request, template, {"report": report, "figures": report.figures})
+
+
+def _file(report: Report, field: str, content_type: str) -> FileResponse:
+    stored = getattr(report, field)
+    if report.status != Report.Status.DONE or not stored:
+        raise Http404(_("The report has no file yet."))
+    response = FileResponse(
+        stored.open("rb"),
+        content_type=content_type,
+        as_attachment=field == "xlsx",
+        filename=stored.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@report_reader
+@require_GET
+def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    return _file(_readable(request, pk), "pdf", "application/pdf")
+
+
+@report_reader
+@require_GET
+def report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+    from apps.reports.excel import XLSX_MIME
+
+    return _file(_readable(request, pk), "xlsx", XLSX_MIME)

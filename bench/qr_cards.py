@@ -1,0 +1,120 @@
+"""Time the staff QR cards of a large unit: codes issued in bulk, then the cards PDF in one render.
+
+    .venv/bin/python bench/qr_cards.py            # 1000 employees on a throwaway SQLite file
+    .venv/bin/python bench/qr_cards.py 300
+    DATABASE_URL=postgres://… .venv/bin/python bench/qr_cards.py   # leaves a "bench" body behind
+
+The cards are fetched through the view as a clerk would (scoped selector, QR images, render_pdf):
+first cold (QR images drawn, WeasyPrint's first use in the process), then warm (images cached by
+token, as on a reprint).
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+_tmp = None
+if not os.environ.get("DATABASE_URL"):
+    _tmp = tempfile.TemporaryDirectory()
+    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}/bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from apps.feedback.services import staff_qr_issue_unit  # noqa: E402
+from apps.orgs import roles  # noqa: E402
+from apps.orgs.models import Body, OrgUnit, Province, Staff  # noqa: E402
+
+FIRST = ["مریم", "علی", "زهرا", "سیدمحمدحسین", "فاطمه", "امیرحسین", "نرگس", "رضا"]
+LAST = ["احمدی", "موسوی‌نژاد", "کریمی", "رضایی", "حسینی", "میرحسینی", "صادقی", "قاسمی‌پور"]
+POSTS = [
+    "کارشناس میز خدمت",
+    "رئیس اداره امور مالیاتی و پاسخگویی به شکایات مردمی",
+    "متصدی پذیرش",
+    "کارشناس مسئول",
+]
+
+
+def timed(label: str, fn):
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"{label:<44} {seconds:7.2f} s wall {cpu:7.2f} s cpu {queries:6d} queries")
+    return result, seconds
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    if _tmp:
+        call_command("migrate", verbosity=0)
+    province, _ = Province.objects.get_or_create(code="IR-02", defaults={"name_fa": "مازندران"})
+    body = Body.objects.create(name_fa=f"اداره کل آزمون کارایی {time.time():.0f}", name_en="bench")
+    hq = OrgUnit.objects.create(name="اداره کل", body=body, level=OrgUnit.Level.PROVINCE, province=province)
+    departments = [
+        OrgUnit.objects.create(name=f"اداره {k + 1}", body=body, parent=hq, level=OrgUnit.Level.DEPARTMENT)
+        for k in range(30)
+    ]
+    # bulk_create skips Staff.save(), which copies the unit's body: set it here.
+    Staff.objects.bulk_create(
+        Staff(
+            first_name=FIRST[i % len(FIRST)], last_name=LAST[(i // len(FIRST)) % len(LAST)],
+            personnel_code=f"B{i:06d}", post=POSTS[i % len(POSTS)],
+            unit=departments[i % len(departments)], body=body,
+        )
+        for i in range(n - 1)
+    )  # fmt: skip
+    user = get_user_model().objects.create_user(f"bench-clerk-{time.time():.0f}")  # force_login: no password
+    user.groups.add(Group.objects.get_or_create(name=roles.DESK_CLERK)[0])
+    clerk = Staff.objects.create(
+        first_name="مینا",
+        last_name="رستمی",
+        personnel_code="B-CLERK",
+        post="کارشناس میز خدمت",
+        unit=hq,
+        user=user,
+    )
+
+    codes, _ = timed(
+        f"issue codes for the unit ({n} employees)", lambda: staff_qr_issue_unit(unit=hq, by=clerk)
+    )
+    assert len(codes) == n, len(codes)
+    client = Client()
+    client.force_login(user)
+    url = f"{reverse('feedback:qr_cards_pdf')}?unit={hq.pk}"
+    cache.clear()
+    for label in ("cards PDF, cold (QR drawn, first render)", "cards PDF, warm (QR images cached)"):
+        response, seconds = timed(label, lambda: client.get(url))
+        assert response.status_code == 200, response.status_code
+        pdf = response.content
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S607
+        pages = next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))
+        print(
+            f"{'  PDF':<44} {len(pdf) / 1024 / 1024:7.2f} MB, {pages} pages, {seconds / n * 1000:.1f} ms a card"
+        )
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+
+
+if __name__ == "__main__":
+    main()

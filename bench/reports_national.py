@@ -1,0 +1,404 @@
+"""Load a national volume of synthetic data into PostgreSQL and time the six-monthly national
+compilation (apps.reports): figures alone, then the whole report with its PDF and Excel file.
+
+At --scale 1 (100 %): 1,000,000 requests, 5,000,000 request stages, 10,000,000 staff ratings and
+a questionnaire of 16 answers for every delivered request — 95 % of them, since a questionnaire
+belongs to one request: 950,000 questionnaires, 15,200,000 answer rows — spread over Jalali 1404-H2
+and 1405-H1 across 31 provinces, 1,280 bodies and about 6,200 org units. The compilation of 1405-H1
+then reads about half of every table.
+
+    createdb -h 127.0.0.1 -U postgres service_desk_reports_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/service_desk_reports_bench \\
+        .venv/bin/python bench/reports_national.py --scale 0.1 --scale 0.3
+
+Every --scale loads afresh (the big tables are emptied first); --skip-load measures what is there.
+Rows are generated inside PostgreSQL (INSERT … SELECT generate_series), as in bench/desk_load.py.
+Peak memory is reported twice: Python's own allocations during the compilation (tracemalloc) and
+the process's resident high-water mark (getrusage, which includes Django and WeasyPrint).
+"""
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+# The compiled report's PDF and Excel go to a scratch folder, not the portal's private media.
+os.environ.setdefault("PRIVATE_MEDIA_ROOT", tempfile.mkdtemp(prefix="reports-bench-"))
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+FULL = {"requests": 1_000_000, "stages_per_request": 5, "ratings": 10_000_000, "responses": 1_000_000}
+MINISTRIES = 40  # each with a headquarters and a directorate in each of the 31 provinces
+# 1404/07/01 (start of 1404-H2) in Tehran; data runs for 365 days from there, into 1405-H1.
+DATA_START = "2025-09-23 08:00:00+03:30"
+BIG_TABLES = (
+    "feedback_answer",
+    "feedback_surveyresponse",
+    "feedback_staffrating",
+    "desk_requeststage",
+    "desk_requestevent",
+    "desk_notification",
+    "desk_requestdocument",
+    "desk_response",
+    "desk_servicerequest",
+    "reports_report",
+)
+
+
+def _step(label: str, started: float, rows: int | None = None) -> None:
+    extra = f"{rows:,} rows " if rows is not None else ""
+    print(f"  {label:<28} {extra}in {time.perf_counter() - started:6.1f} s", flush=True)
+
+
+def org_load() -> dict:
+    """The org tree (bulk_create: thousands of rows): ministries with HQ units, one directorate body
+    per ministry and province with a provincial unit, two county units and two departments, five
+    desk staff per provincial unit with their QR codes, and 20 sub-services per body."""
+    from apps.catalog.models import SubService
+    from apps.feedback.models import StaffQRCode
+    from apps.orgs.models import Body, County, OrgUnit, Province, Staff
+    from apps.orgs.services import provinces_seed
+
+    provinces_seed()
+    if Body.objects.filter(name_fa__startswith="بنچ ").exists():
+        print("  org tree already loaded", flush=True)
+    else:
+        started = time.perf_counter()
+        provinces = list(Province.objects.order_by("code"))
+        counties = {}
+        for p in provinces:
+            counties[p.pk] = [
+                County.objects.get_or_create(province=p, name_fa=f"شهرستان بنچ {p.code}-{n}")[0]
+                for n in (1, 2)
+            ]
+        channels = ["in_person", "electronic", "hybrid", "outside"]
+        for m in range(1, MINISTRIES + 1):
+            ministry = Body.objects.create(name_fa=f"بنچ وزارتخانه {m}")
+            hq = OrgUnit(name=f"ستاد وزارتخانه {m}", body=ministry, level=OrgUnit.Level.HQ)
+            hq.save()
+            bodies = [ministry]
+            for p in provinces:
+                directorate = Body.objects.create(name_fa=f"بنچ اداره کل {m} {p.name_fa}", parent=ministry)
+                bodies.append(directorate)
+                unit = OrgUnit(
+                    name=f"میز خدمت {m} {p.name_fa}",
+                    body=directorate,
+                    level=OrgUnit.Level.PROVINCE,
+                    province=p,
+                )
+                unit.save()
+                for n, county in enumerate(counties[p.pk], start=1):
+                    OrgUnit(
+                        name=f"اداره {m} شهرستان {n} {p.name_fa}",
+                        body=directorate,
+                        level=OrgUnit.Level.COUNTY,
+                        province=p,
+                        county=county,
+                        parent=unit,
+                    ).save()
+                    OrgUnit(
+                        name=f"اداره داخلی {n} — {m} {p.name_fa}",
+                        body=directorate,
+                        level=OrgUnit.Level.DEPARTMENT,
+                        parent=unit,
+                    ).save()
+                staff = Staff.objects.bulk_create(
+                    Staff(
+                        first_name="کارمند",
+                        last_name=f"{m}-{p.code}-{s}",
+                        personnel_code=f"B{m}{p.code}{s}",
+                        post="کارشناس میز خدمت",
+                        unit=unit,
+                        body=directorate,
+                    )
+                    for s in range(1, 6)
+                )
+                StaffQRCode.objects.bulk_create(
+                    StaffQRCode(staff=s, token=f"bench{s.pk:012d}") for s in staff
+                )
+            SubService.objects.bulk_create(
+                SubService(
+                    body=body,
+                    code=f"{body.pk}{n:03d}",
+                    title=f"خدمت بنچ {n}",
+                    channel=channels[n % 4],
+                    service_type="G2B" if n % 5 == 0 else "G2C",
+                    non_electronic_reason="" if n % 4 == 1 else "law",
+                )
+                for body in bodies
+                for n in range(1, 21)
+            )
+        _step("org tree and catalog", started)
+    from apps.feedback.models import Question
+
+    def ids(sql: str) -> list[int]:
+        with connection.cursor() as cur:
+            cur.execute(sql)
+            return [row[0] for row in cur.fetchall()]
+
+    return {
+        "departments": ids(
+            "SELECT id FROM orgs_orgunit WHERE level = 'department' "
+            "AND body_id IN (SELECT id FROM orgs_body WHERE name_fa LIKE 'بنچ %') ORDER BY id"
+        ),
+        "questions": list(Question.objects.filter(questionnaire__active=True).values_list("pk", flat=True)),
+    }
+
+
+class indexes_dropped:
+    """Drop a table's plain indexes (not the primary key or constraint indexes) for a bulk insert and
+    build them again afterwards: one sort per index instead of millions of index updates."""
+
+    def __init__(self, cur, table: str) -> None:
+        self.cur, self.table = cur, table
+
+    def __enter__(self):
+        self.cur.execute(
+            """
+            SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+            WHERE t.relname = %s AND NOT x.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+            """,
+            [self.table],
+        )
+        self.definitions = self.cur.fetchall()
+        for name, _definition in self.definitions:
+            self.cur.execute(f'DROP INDEX "{name}"')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for _name, definition in self.definitions:
+            self.cur.execute(definition)
+
+
+def data_load(scale: float, org: dict) -> None:
+    """The big tables, generated inside PostgreSQL."""
+    n_requests = int(FULL["requests"] * scale)
+    n_ratings = int(FULL["ratings"] * scale)
+    n_responses = int(FULL["responses"] * scale)
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE " + ", ".join(BIG_TABLES) + " RESTART IDENTITY CASCADE")
+        # The catalog predates the data (a report counts the services created by its period's end).
+        cur.execute(
+            "UPDATE catalog_subservice SET created_at = %(start)s::timestamptz - interval '30 days'",
+            {"start": DATA_START},
+        )
+        started = time.perf_counter()
+        # Each request: a desk unit (round robin), one of the 20 services of that unit's body.
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_desks AS
+            SELECT row_number() OVER (ORDER BY id) AS n, id AS unit_id, body_id FROM orgs_orgunit
+            WHERE level IN ('province', 'county') AND body_id IN (SELECT id FROM orgs_body WHERE name_fa LIKE 'بنچ %')
+            """
+        )
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_services AS
+            SELECT body_id, row_number() OVER (PARTITION BY body_id ORDER BY id) AS k, id AS service_id
+            FROM catalog_subservice WHERE body_id IN (SELECT body_id FROM bench_desks)
+            """
+        )
+        cur.execute("SELECT count(*) FROM bench_desks")
+        n_desks = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO desk_servicerequest (tracking_code, service_id, unit_id, channel, status, outcome,
+                national_code, legal_id, full_name, mobile, email, incomplete_reason, received_at, promised_at,
+                first_stage_at, answered_at, delivered_at, version)
+            SELECT 'B' || lpad(g::text, 10, '0'), s.service_id, d.unit_id,
+                   CASE WHEN g %% 4 = 0 THEN 'online' ELSE 'desk' END,
+                   CASE WHEN g %% 20 = 0 THEN 'in_progress' ELSE 'delivered' END,
+                   CASE WHEN g %% 20 = 0 THEN '' ELSE 'granted' END,
+                   '0499370899', '', 'متقاضی ' || g, '09121234567', '', '',
+                   t.received, t.received + interval '5 days', t.received,
+                   CASE WHEN g %% 20 = 0 THEN NULL ELSE t.received + (g %% 8) * interval '1 day' END,
+                   CASE WHEN g %% 20 = 0 THEN NULL ELSE t.received + (g %% 8 + 1) * interval '1 day' END,
+                   1
+            FROM generate_series(1, %(n)s) AS g
+            JOIN bench_desks d ON d.n = 1 + (g %% %(desks)s)
+            JOIN bench_services s ON s.body_id = d.body_id AND s.k = 1 + (g / 7 %% 20)
+            CROSS JOIN LATERAL (
+                SELECT %(start)s::timestamptz + (g %% 365) * interval '1 day' + (g %% 420) * interval '1 minute' AS received
+            ) AS t
+            """,
+            {"n": n_requests, "desks": n_desks, "start": DATA_START},
+        )
+        cur.execute("DROP TABLE bench_desks; DROP TABLE bench_services")
+        _step("requests", started, n_requests)
+        started = time.perf_counter()
+        with indexes_dropped(cur, "desk_requeststage"):
+            cur.execute(
+                """
+                INSERT INTO desk_requeststage (request_id, "order", title, unit_id, responsible_post, duration,
+                    duration_unit, state, handed_over_at, due_at, finished_at, note, escalated)
+                SELECT r.id, s.n, 'مرحله ' || s.n || ' ' || (r.id %% 12),
+                       (%(departments)s)[1 + ((r.id + s.n) %% array_length(%(departments)s, 1))],
+                       'کارشناس', 1, 'working_day',
+                       CASE WHEN r.answered_at IS NULL AND s.n >= 3 THEN 'pending' ELSE 'done' END,
+                       r.received_at + (s.n - 1) * interval '1 day', r.received_at + s.n * interval '1 day',
+                       CASE WHEN r.answered_at IS NULL AND s.n >= 3 THEN NULL
+                            ELSE r.received_at + s.n * interval '1 day' + ((r.id + s.n) %% 7 - 3) * interval '5 hours'
+                       END,
+                       '', false
+                FROM desk_servicerequest r CROSS JOIN generate_series(1, %(k)s) AS s(n)
+                """,
+                {"departments": org["departments"], "k": FULL["stages_per_request"]},
+            )
+            rows = cur.rowcount
+        _step("request stages", started, rows)
+        started = time.perf_counter()
+        # A questionnaire belongs to one delivered request: the first n of them (spread over the year).
+        cur.execute(
+            """
+            INSERT INTO feedback_surveyresponse (service_id, unit_id, body_id, province_id, county_id, questionnaire_id,
+                request_id, source, submitted_at, gender, age_band, education, occupation, suggestions)
+            SELECT r.service_id, r.unit_id, u.body_id, u.province_id, u.county_id,
+                   (SELECT id FROM feedback_questionnaire WHERE active), r.id, 'online',
+                   r.delivered_at + interval '2 hours', '', '', '', '', ''
+            FROM desk_servicerequest r JOIN orgs_orgunit u ON u.id = r.unit_id
+            WHERE r.delivered_at IS NOT NULL
+            ORDER BY r.id LIMIT %(n)s
+            """,
+            {"n": n_responses},
+        )
+        _step("questionnaires", started, cur.rowcount)
+        started = time.perf_counter()
+        with indexes_dropped(cur, "feedback_answer"):
+            cur.execute(
+                """
+                INSERT INTO feedback_answer (service_id, unit_id, body_id, province_id, county_id, response_id,
+                    question_id, value, submitted_at)
+                SELECT s.service_id, s.unit_id, s.body_id, s.province_id, s.county_id, s.id, q.id,
+                       1 + ((s.id * 7 + q.number * 3) %% 5), s.submitted_at
+                FROM feedback_surveyresponse s
+                CROSS JOIN feedback_question q
+                WHERE q.id = ANY(%(questions)s)
+                """,
+                {"questions": org["questions"]},
+            )
+            rows = cur.rowcount
+        _step("answers", started, rows)
+        started = time.perf_counter()
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_codes AS
+            SELECT row_number() OVER (ORDER BY c.id) AS n, c.id AS code_id, st.id AS staff_id, st.unit_id,
+                   st.body_id, u.province_id
+            FROM feedback_staffqrcode c JOIN orgs_staff st ON st.id = c.staff_id JOIN orgs_orgunit u ON u.id = st.unit_id
+            WHERE c.token LIKE 'bench%'
+            """
+        )
+        cur.execute("SELECT count(*) FROM bench_codes")
+        n_codes = cur.fetchone()[0]
+        with indexes_dropped(cur, "feedback_staffrating"):
+            cur.execute(
+                """
+                INSERT INTO feedback_staffrating (staff_id, code_id, score, comment, tracking_code, mobile, device_key,
+                    created_at, flagged, flag_reason, unit_id, body_id, province_id)
+                SELECT c.staff_id, c.code_id, 1 + (g * 13 %% 5), '', '', '', 'bench-' || g,
+                       %(start)s::timestamptz + (g %% 365) * interval '1 day' + (g %% 400) * interval '1 minute',
+                       g %% 50 = 0, '', c.unit_id, c.body_id, c.province_id
+                FROM generate_series(1, %(n)s) AS g
+                JOIN bench_codes c ON c.n = 1 + (g %% %(codes)s)
+                """,
+                {"n": n_ratings, "codes": n_codes, "start": DATA_START},
+            )
+            rows = cur.rowcount
+        _step("staff ratings", started, rows)
+        cur.execute("DROP TABLE bench_codes")
+        started = time.perf_counter()
+        cur.execute("ANALYZE")
+        _step("ANALYZE", started)
+
+
+def measure(period: str) -> None:
+    """Time the national compilation of `period` (figures alone, then the whole report), then run both
+    again under tracemalloc for Python's peak: tracemalloc slows WeasyPrint several times over, so
+    the timings are taken without it."""
+    from apps.core.jalali import Period
+    from apps.reports.figures import report_figures
+    from apps.reports.scopes import Scope
+    from apps.reports.services import report_compile
+
+    scope = Scope(Scope.NATIONAL)
+
+    def figures():
+        return report_figures(scope=scope, period=Period.parse(period), kind="halfyear_national")
+
+    def compiled():
+        return report_compile(kind="halfyear_national", period=period, scope=scope)
+
+    started = time.perf_counter()
+    result = figures()
+    figures_s = time.perf_counter() - started
+    started = time.perf_counter()
+    report = compiled()
+    compile_s = time.perf_counter() - started
+
+    tracemalloc.start()
+    figures()
+    _current, figures_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    report = compiled()  # compiling again replaced the files: read their size from this one
+    _current, compile_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    req = result["requests"]
+    print(
+        f"  national {period}: received {req['received']:,}, answered {req['answered']:,}, "
+        f"on time {req['on_time_rate']} %, stages finished {result['stages']['finished']:,}, "
+        f"answers {result['satisfaction']['answers']:,}, ratings {result['ratings']['count']:,}, "
+        f"services {result['channels']['total']:,}, units ranked {result['ranking']['units_ranked']:,}"
+    )
+    print(f"  figures only          {figures_s:7.1f} s   Python peak {figures_peak / 2**20:6.1f} MiB")
+    print(
+        f"  figures + PDF + xlsx  {compile_s:7.1f} s   Python peak {compile_peak / 2**20:6.1f} MiB   "
+        f"({report.status}, PDF {report.pdf.size / 1024:.0f} KiB)"
+    )
+    print(f"  process peak RSS      {rss_mb:7.1f} MiB", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale",
+        type=float,
+        action="append",
+        help="Fraction of the full volume, e.g. 0.1 (repeatable). Default 0.1.",
+    )
+    parser.add_argument("--period", default="1405-H1", help="The half year to compile (default 1405-H1).")
+    parser.add_argument("--skip-load", action="store_true", help="Measure the data already loaded.")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with synthetic data).")
+    call_command("migrate", verbosity=0)
+    if args.skip_load:
+        print("measuring the loaded data", flush=True)
+        measure(args.period)
+        return
+    org = org_load()
+    for scale in args.scale or [0.1]:
+        print(f"\nscale {scale:.0%}: loading", flush=True)
+        started = time.perf_counter()
+        data_load(scale, org)
+        _step("load total", started)
+        measure(args.period)
+
+
+if __name__ == "__main__":
+    main()

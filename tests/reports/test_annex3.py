@@ -1,0 +1,144 @@
+"""Annex 3 tables 1 and 2: catalog counts per body and the evaluator's figures from verified forms."""
+
+import pytest
+
+from apps.reports import annex3
+from apps.reports.scopes import Scope
+from tests.factories import report_audit_form_verified
+
+B3 = "1405-B3"  # Mordad–Shahrivar 1405: the catalog of tests/reports/conftest.py exists by then
+
+
+def test_table2_lists_bodies_with_a_headquarters(world):
+    """Only the ministry has a national HQ: one row, its one in-person service."""
+    table = annex3.table2(period=B3)
+    assert [(r["name"], r["parent"], r["total"], r["in_person"], r["electronic"]) for r in table["rows"]] == [
+        ("وزارت راه و شهرسازی", "", 1, 1, 0),
+    ]
+    assert table["title"].startswith("جدول ۲-")
+
+
+def test_table2_of_given_bodies_counts_each_channel(world):
+    from apps.orgs.models import Body
+
+    bodies = Body.objects.filter(pk__in=[world.roads.pk, world.registry.pk])
+    table = annex3.table2(period=B3, bodies=bodies, hq_only=False)
+    rows = {r["name"]: r for r in table["rows"]}
+    roads = rows["اداره کل راه و شهرسازی مازندران"]
+    assert (
+        roads["parent"],
+        roads["total"],
+        roads["in_person"],
+        roads["electronic"],
+        roads["hybrid"],
+        roads["outside"],
+    ) == (
+        "وزارت راه و شهرسازی",
+        4,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert (roads["g2c"], roads["g2b"]) == (3, 1)
+    assert (table["totals"]["total"], table["totals"]["in_person"], table["totals"]["electronic"]) == (
+        6,
+        2,
+        2,
+    )
+
+
+def test_table2_counts_no_service_created_after_the_bimonth(world):
+    assert annex3.table2(period="1405-B1")["rows"][0]["total"] == 1  # created 1405/01/15: inside B1
+    from apps.catalog.models import SubService
+
+    SubService.objects.filter(body=world.ministry).update(
+        created_at=world.requests[0].received_at.replace(year=2027)
+    )
+    assert annex3.table2(period=B3)["rows"][0]["total"] == 0
+
+
+def test_table1_has_every_body_of_the_province_with_the_evaluators_figures(world):
+    """GIVEN two verified forms of the roads directorate in round 1405-B3 (5 and 3 declared services)
+    and a draft form of the registry THEN the roads row pools the evaluator's ratios over 8 rows and
+    averages each §2 rating; the registry row has no evaluation."""
+    report_audit_form_verified(
+        unit=world.u1,
+        year=1405,
+        number=3,
+        channels=["in_person", "in_person", "electronic", "hybrid", "outside"],
+        false_channel=1,
+        space={1: "excellent", 2: "good", 3: "average", 4: "not_in_place"},
+    )
+    report_audit_form_verified(
+        unit=world.u2,
+        year=1405,
+        number=3,
+        channels=["in_person", "electronic", "electronic"],
+        space={1: "good", 2: "good"},
+    )
+    draft = report_audit_form_verified(
+        unit=world.u3, year=1405, number=3, channels=["in_person"], space={1: "weak"}
+    )
+    draft.state = "submitted"
+    draft.save()
+    report_audit_form_verified(
+        unit=world.u4, year=1405, number=3, channels=["in_person"], space={1: "weak"}
+    )  # Gilan
+    report_audit_form_verified(unit=world.u1, year=1405, number=2, channels=["outside"])  # another round
+
+    table = annex3.table1(period=B3, province=world.mazandaran)
+    rows = {r["name"]: r for r in table["rows"]}
+    assert set(rows) == {"اداره کل راه و شهرسازی مازندران", "اداره کل ثبت اسناد مازندران"}
+    roads = rows["اداره کل راه و شهرسازی مازندران"]
+    assert (roads["total"], roads["in_person"], roads["electronic"], roads["hybrid"], roads["outside"]) == (
+        4,
+        1,
+        1,
+        1,
+        1,
+    )
+    evaluation = roads["evaluation"]
+    assert evaluation["forms"] == 2
+    assert evaluation["ratio_in_person"] == 37.5  # 3 of 8 rows
+    assert evaluation["ratio_electronic"] == 50.0  # (3 electronic + 1 hybrid) of 8
+    assert evaluation["false_channel"] == 1
+    assert evaluation["space"] == {"1": 87.5, "2": 75.0, "3": 50.0, "4": 0.0}
+    assert evaluation["space_score"] == 53.1  # (87.5 + 75 + 50 + 0) / 4 = 53.125
+    assert rows["اداره کل ثبت اسناد مازندران"]["evaluation"]["forms"] == 0
+    assert table["forms_verified"] == 2
+    assert table["totals"]["total"] == 6
+    assert annex3.rating_label(75.0) == "خوب"
+    assert annex3.rating_label(87.5) == ""
+
+
+def test_audit_summary_of_a_quarter_pools_its_rounds(world):
+    from apps.core.jalali import Period
+
+    report_audit_form_verified(
+        unit=world.u1, year=1405, number=2, channels=["in_person", "electronic"], space={1: "good"}
+    )
+    report_audit_form_verified(
+        unit=world.u3, year=1405, number=3, channels=["in_person", "in_person"], false_channel=2
+    )
+    summary = annex3.audit_summary(
+        scope=Scope(Scope.PROVINCE, world.mazandaran.pk), period=Period.parse("1405-Q2")
+    )
+    # Q2 (Tir–Shahrivar) holds the ends of B2 (Khordad–Tir) and B3 (Mordad–Shahrivar).
+    assert summary["rounds"] == ["1405-B2", "1405-B3"]
+    assert (summary["forms"], summary["verified"], summary["ratio_in_person"], summary["false_channel"]) == (
+        2,
+        2,
+        75.0,
+        2,
+    )
+    assert summary["space"] == [{"item": 1, "label": annex3.SPACE_ITEMS[1], "score": 75.0}]
+    assert (
+        annex3.audit_summary(scope=Scope(Scope.PROVINCE, world.gilan.pk), period=Period.parse("1405-Q2"))
+        is None
+    )
+
+
+def test_annex3_tables_are_bimonthly():
+    with pytest.raises(ValueError, match="bimonthly"):
+        annex3.table2(period="1405-Q2")
