@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from apps.orgs.models import Body, County, Counter, OrgUnit, Province, Staff
+from apps.orgs.models import Body, Counter, County, OrgUnit, Province, Staff
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from apps.catalog.models import FAQ, Fee, Inquiry, LawReference, RequiredDocument, ServiceForm, SubService, WorkflowStage
+from apps.catalog.models import (
+    FAQ,
+    Fee,
+    Inquiry,
+    LawReference,
+    RequiredDocument,
+    ServiceForm,
+    SubService,
+    WorkflowStage,
+)
 from apps.core.scoping import scope_by_body
 
 

@@ -130,8 +130,8 @@ def test_receipt_pdf_has_code_jalali_dates_and_names(client, clerk, service):
     sr = registered_request(service=service, unit=clerk.unit, clerk=clerk)
     client.force_login(clerk.user)
     text = pdf_text(client.get(reverse("desk:receipt_pdf", args=[sr.pk])).content)
-    from apps.desk.tracking import tracking_code_display
     from apps.core.text import to_persian_digits
+    from apps.desk.tracking import tracking_code_display
 
     assert to_persian_digits(tracking_code_display(sr.tracking_code)) in text
     assert format_date(sr.promised_at, persian_digits=True) in text

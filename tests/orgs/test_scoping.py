@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from apps.core.scoping import scope_queryset
-from apps.orgs import roles
 from apps.desk.models import QueueTicket, RequestStage, ServiceRequest
+from apps.orgs import roles
 from apps.orgs.models import Counter, OrgUnit, Staff
 from tests.factories import (
     CounterFactory,
