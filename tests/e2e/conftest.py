@@ -54,3 +54,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "e2e" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Provinces, holidays and questionnaire v1 come from data migrations; a transactional test that ran
+    before may have flushed them, so every browser journey reloads them (each loader is idempotent)."""
+    from apps.core.holidays import holidays_seed
+    from apps.feedback.models import Axis, Question, Questionnaire
+    from apps.feedback.questionnaire_seed import questionnaire_seed
+    from apps.orgs.services import provinces_seed
+
+    provinces_seed()
+    holidays_seed()
+    questionnaire_seed(Questionnaire, Axis, Question)
