@@ -1,15 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from apps.core import views as core_views
 from apps.desk.views import public as desk_public
 from apps.feedback.views import qr as feedback_qr
-
-admin.site.site_header = _("Service desk portal — administration")
-admin.site.site_title = _("Service desk portal")
-admin.site.index_title = _("Administration")
 
 # Public URLs printed on paper and sent by SMS (/healthz, /accounts/login/, /services/, /track/,
 # /q/<token>) are a contract: keep them short and never change them.

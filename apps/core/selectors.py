@@ -1,15 +1,19 @@
-"""Reads for the home page of each role."""
+"""Reads for the home page of each role: one tile per thing the role does next, with a count in scope."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.catalog.selectors import manage_service_list
 from apps.core.scoping import scope_queryset
-from apps.desk import selectors as desk_selectors
 from apps.orgs import roles
 from apps.orgs.models import Counter, OrgUnit, Staff
+
+CLERK, OFFICER, SUPERVISOR = roles.DESK_CLERK, roles.UNIT_OFFICER, roles.BODY_SUPERVISOR
+PROVINCIAL, NATIONAL, ADMIN = roles.PROVINCIAL_AUDITOR, roles.NATIONAL_AUDITOR, roles.ADMINISTRATOR
+DESK_WORKERS = (CLERK, OFFICER, SUPERVISOR, ADMIN)
+AUDITORS = (PROVINCIAL, NATIONAL)
 
 
 @dataclass
@@ -20,79 +24,95 @@ class NextAction:
     count: int | None = None
 
 
+@dataclass(frozen=True)
+class Tile:
+    roles: tuple[str, ...]
+    title: str
+    description: str
+    url_name: str
+    count: Callable | None = None  # count(user, cache) -> int; cache holds figures shared by tiles
+
+
+def _desk_counts(user, cache: dict) -> dict[str, int]:
+    if "desk" not in cache:
+        from apps.desk.selectors import dashboard_counts
+
+        cache["desk"] = dashboard_counts(user=user)
+    return cache["desk"]
+
+
+def _catalog_count(user, cache) -> int:
+    from apps.catalog.selectors import manage_service_list
+
+    return manage_service_list(user=user).count()
+
+
+def _held_ratings_count(user, cache) -> int:
+    from apps.feedback.ratings import held_ratings
+
+    return held_ratings(user=user).count()
+
+
+def _audit_forms_to_act_on(user, cache) -> int:
+    """Forms waiting for this role: the body's part for a supervisor, the evaluator's part for auditors."""
+    from apps.audits.models import AuditForm
+    from apps.audits.selectors import audit_state_counts
+
+    counts = audit_state_counts(user=user)
+    if roles.has_role(user, *AUDITORS, ADMIN):
+        return counts[AuditForm.State.SUBMITTED] + counts[AuditForm.State.UNDER_EVALUATION]
+    return counts[AuditForm.State.DRAFT] + counts[AuditForm.State.RETURNED]
+
+
+TILES: tuple[Tile, ...] = (
+    Tile((CLERK, SUPERVISOR, ADMIN), _("Register a request"),
+         _("Receive an applicant at the counter: documents checklist, scans and the receipt."), "desk:intake_start"),
+    Tile(DESK_WORKERS, _("Service desk"), _("Today's requests, responses to hand over and overdue items."),
+         "desk:dashboard", lambda user, cache: _desk_counts(user, cache)["to_deliver"]),
+    Tile(DESK_WORKERS, _("My inbox"), _("Stages of requests waiting in your unit, the earliest due first."),
+         "desk:inbox", lambda user, cache: _desk_counts(user, cache)["inbox"]),
+    Tile((CLERK, SUPERVISOR, ADMIN), _("Queue"),
+         _("Call the next ticket at your counter; the kiosk and the waiting-room board."), "desk:queue_home"),
+    Tile((CLERK, SUPERVISOR, *AUDITORS, ADMIN), _("Daily report"),
+         _("Table 2: requests received and answered per clerk and desk, as PDF and Excel."), "desk:daily_report"),
+    Tile((SUPERVISOR, ADMIN), _("Sub-service catalog"),
+         _("The services of your body: table 1 stages, documents, fees, brochures and signs."),
+         "catalog:service_list", _catalog_count),
+    Tile((CLERK, SUPERVISOR, ADMIN), _("Staff QR codes"),
+         _("Issue, reissue and print the rating cards on every employee's desk."), "feedback:qr_list"),
+    Tile((SUPERVISOR, ADMIN), _("Held ratings"),
+         _("Bursts of ratings held out of the averages until you review them."), "feedback:rating_review",
+         _held_ratings_count),
+    Tile((OFFICER, SUPERVISOR, *AUDITORS, ADMIN), _("Satisfaction"),
+         _("Questionnaire indices and staff ratings per employee, unit, body and province."), "feedback:dashboard"),
+    Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Bimonthly audits"),
+         _("Annex 2 forms: the body's declaration and the evaluator's verification."), "audits:form_list",
+         _audit_forms_to_act_on),
+    Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Oversight reports"),
+         _("Quarterly, bimonthly and six-monthly reports with figures, ranking, PDF and Excel."), "reports:list"),
+    Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Annex 3"),
+         _("Services per channel for each body and province."), "reports:annex3_table2"),
+    Tile(DESK_WORKERS, _("Staff of my units"),
+         _("Everyone who serves clients in your unit and below, with post and main duties."), "orgs:staff_list",
+         lambda user, cache: scope_queryset(Staff.objects.filter(active=True), user).count()),
+    Tile((CLERK, SUPERVISOR, ADMIN), _("Counters"), _("The counters of your service desk."), "orgs:counter_list",
+         lambda user, cache: scope_queryset(Counter.objects.filter(active=True), user).count()),
+    Tile((*DESK_WORKERS, *AUDITORS), _("Org units"),
+         _("The units you can see, from your own down to the inner departments."), "orgs:unit_list",
+         lambda user, cache: scope_queryset(OrgUnit.objects.all(), user, unit_field=None).count()),
+    Tile(tuple(roles.ADMIN_SITE_ROLES), _("Administration"), _("Reference data, users and roles, holidays."),
+         "admin:index"),
+)
+
+
 def home_for_user(user) -> dict:
     """The user's unit, role and the actions their role takes next, with counts in scope."""
-    staff = getattr(user, "staff", None)
     role = roles.primary_role(user)
-    units = scope_queryset(OrgUnit.objects.all(), user, unit_field=None)
-    actions: list[NextAction] = []
-    if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
-        actions.append(
-            NextAction(
-                _("Register a request"),
-                _("Receive an applicant at the counter: documents checklist, scans and the receipt."),
-                reverse("desk:intake_start"),
-            )
-        )
-    if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.UNIT_OFFICER, roles.ADMINISTRATOR):
-        counts = desk_selectors.dashboard_counts(user=user)
-        actions.append(
-            NextAction(
-                _("Service desk"),
-                _("Today's requests, responses to hand over and overdue items."),
-                reverse("desk:dashboard"),
-                counts["to_deliver"],
-            )
-        )
-        actions.append(
-            NextAction(
-                _("My inbox"),
-                _("Stages of requests waiting in your unit, the earliest due first."),
-                reverse("desk:inbox"),
-                counts["inbox"],
-            )
-        )
-    if role in (roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
-        actions.append(
-            NextAction(
-                _("Sub-service catalog"),
-                _("The services of your body: table 1 stages, documents, fees, brochures and signs."),
-                reverse("catalog:service_list"),
-                manage_service_list(user=user).count(),
-            )
-        )
-    if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.UNIT_OFFICER, roles.ADMINISTRATOR):
-        actions.append(
-            NextAction(
-                _("Staff of my units"),
-                _("Everyone who serves clients in your unit and below, with post and main duties."),
-                reverse("orgs:staff_list"),
-                scope_queryset(Staff.objects.filter(active=True), user).count(),
-            )
-        )
-    if role in (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
-        actions.append(
-            NextAction(
-                _("Counters"),
-                _("The counters of your service desk."),
-                reverse("orgs:counter_list"),
-                scope_queryset(Counter.objects.filter(active=True), user).count(),
-            )
-        )
-    actions.append(
-        NextAction(
-            _("Org units"),
-            _("The units you can see, from your own down to the inner departments."),
-            reverse("orgs:unit_list"),
-            units.count(),
-        )
-    )
-    if role in roles.ADMIN_SITE_ROLES:
-        actions.append(
-            NextAction(
-                _("Administration"),
-                _("Reference data, users and roles, holidays."),
-                reverse("admin:index"),
-            )
-        )
+    cache: dict = {}
+    actions = [
+        NextAction(tile.title, tile.description, reverse(tile.url_name), tile.count(user, cache) if tile.count else None)
+        for tile in TILES
+        if role in tile.roles
+    ]
+    staff = getattr(user, "staff", None)
     return {"staff": staff, "role": role, "role_label": roles.ROLE_LABELS.get(role, ""), "actions": actions}

@@ -13,13 +13,20 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "expected_links"),
     [
-        (roles.DESK_CLERK, {"desk:intake_start", "desk:dashboard", "desk:inbox", "orgs:staff_list",
-                            "orgs:counter_list", "orgs:unit_list", "admin:index"}),
-        (roles.UNIT_OFFICER, {"desk:dashboard", "desk:inbox", "orgs:staff_list", "orgs:unit_list"}),
-        (roles.BODY_SUPERVISOR, {"desk:intake_start", "desk:dashboard", "desk:inbox", "catalog:service_list",
-                                 "orgs:staff_list", "orgs:counter_list", "orgs:unit_list", "admin:index"}),
-        (roles.PROVINCIAL_AUDITOR, {"orgs:unit_list"}),
-        (roles.NATIONAL_AUDITOR, {"orgs:unit_list"}),
+        (roles.DESK_CLERK, {"desk:intake_start", "desk:dashboard", "desk:inbox", "desk:queue_home",
+                            "desk:daily_report", "feedback:qr_list", "orgs:staff_list", "orgs:counter_list",
+                            "orgs:unit_list", "admin:index"}),
+        (roles.UNIT_OFFICER, {"desk:dashboard", "desk:inbox", "feedback:dashboard", "orgs:staff_list",
+                              "orgs:unit_list"}),
+        (roles.BODY_SUPERVISOR, {"desk:intake_start", "desk:dashboard", "desk:inbox", "desk:queue_home",
+                                 "desk:daily_report", "catalog:service_list", "feedback:qr_list",
+                                 "feedback:rating_review", "feedback:dashboard", "audits:form_list", "reports:list",
+                                 "reports:annex3_table2", "orgs:staff_list", "orgs:counter_list", "orgs:unit_list",
+                                 "admin:index"}),
+        (roles.PROVINCIAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", "reports:list",
+                                    "reports:annex3_table2", "orgs:unit_list"}),
+        (roles.NATIONAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", "reports:list",
+                                  "reports:annex3_table2", "orgs:unit_list"}),
     ],
 )
 def test_home_shows_unit_role_and_next_actions_for_each_role(client, role, expected_links):
@@ -31,6 +38,17 @@ def test_home_shows_unit_role_and_next_actions_for_each_role(client, role, expec
     assert member.unit.name in html
     assert f'class="role-{role}"' in html
     assert {_reverse(name) for name in expected_links} == {a.url for a in page.context["actions"]}
+
+
+@pytest.mark.parametrize("role", sorted(roles.ROLE_LABELS))
+def test_every_home_tile_opens_for_the_role_that_sees_it(client, role):
+    """A tile is only worth showing if the page behind it lets that role in."""
+    member = staff_user(role)
+    client.force_login(member.user)
+    actions = client.get(reverse("core:home")).context["actions"]
+    assert actions
+    for action in actions:
+        assert client.get(action.url).status_code == 200, (role, action.url)
 
 
 def _reverse(name: str) -> str:
@@ -90,3 +108,15 @@ def test_seed_demo_refuses_with_debug_off(settings):
 def test_browser_language_does_not_override_persian(client):
     html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="fa" dir="rtl">' in html
+
+
+def test_admin_site_opens_by_role_not_by_the_staff_flag(client):
+    clerk = staff_user(roles.DESK_CLERK)
+    assert not clerk.user.is_staff
+    client.force_login(clerk.user)
+    assert client.get(reverse("admin:index")).status_code == 200
+    officer = staff_user(roles.UNIT_OFFICER)
+    officer.user.is_staff = True  # a stray flag alone does not open the admin
+    officer.user.save()
+    client.force_login(officer.user)
+    assert client.get(reverse("admin:index")).status_code == 302

@@ -1,0 +1,24 @@
+"""The Django admin of the portal: open to the roles that work there, not to a separate staff flag."""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = _("Service desk portal — administration")
+    site_title = _("Service desk portal")
+    index_title = _("Administration")
+
+    def has_permission(self, request) -> bool:
+        """Active users whose role may use the admin (ADMIN_SITE_ROLES) get in; what they see there is
+        still limited by their model permissions and scoped querysets. Giving someone the role is enough:
+        nobody has to remember to tick "staff status" as well."""
+        from apps.orgs import roles  # not at import time: this module loads with the app registry
+
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or roles.has_role(user, *roles.ADMIN_SITE_ROLES)))
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "apps.core.admin_site.PortalAdminSite"
