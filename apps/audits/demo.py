@@ -15,3 +15,16 @@ def seed_audit_demo(org: DemoOrg) -> AuditRound:
     for form in drafts:
         audit_form_refresh(form=form, by=None)
     return round_
+
+
+def audit_demo_summary(org: DemoOrg, round_: AuditRound) -> dict:
+    """What the demo directorate's form of the round was pre-filled with (§4 and §6)."""
+    form = AuditForm.objects.filter(round=round_, unit=org.provincial).first()
+    satisfaction = (form.satisfaction or {}) if form else {}
+    return {
+        "round": str(round_.period),
+        "forms": round_.forms.count(),
+        "desk_requests": sum(form.rows.values_list("desk_requests", flat=True)) if form else 0,
+        "surveys": satisfaction.get("responses", 0),
+        "overall": satisfaction.get("overall"),
+    }
