@@ -1,7 +1,8 @@
-"""Satisfaction URLs under /feedback/: the questionnaire (citizen, paper entry, paper PDF)."""
+"""Satisfaction URLs under /feedback/: the questionnaire (citizen, paper entry, paper PDF), staff QR
+codes and ratings, and the satisfaction dashboard with its Excel export."""
 
-from apps.feedback.views import qr, survey
+from apps.feedback.views import dashboards, qr, survey
 
 app_name = "feedback"
 
-urlpatterns = [*survey.urlpatterns, *qr.urlpatterns]
+urlpatterns = [*survey.urlpatterns, *qr.urlpatterns, *dashboards.urlpatterns]
