@@ -87,6 +87,14 @@ FAQS = [
 ]
 
 
+def _ordered_rows_refresh(service: SubService, model, rows: list[dict]) -> None:
+    """Update the service's numbered rows in place (1, 2, …) and drop any beyond the list: requests
+    already registered keep their links to the documents checklist when the demo is loaded again."""
+    for order, values in enumerate(rows, start=1):
+        model.objects.update_or_create(service=service, order=order, defaults=values)
+    model.objects.filter(service=service, order__gt=len(rows)).delete()
+
+
 def seed_catalog_demo(org: DemoOrg) -> list[SubService]:
     """Create or refresh the demo services of the provincial directorate."""
     units = {"provincial": org.provincial, **org.departments}
@@ -107,17 +115,13 @@ def seed_catalog_demo(org: DemoOrg) -> list[SubService]:
         )
         service.units.set([org.provincial])
         service.counters.set(org.counters)
-        service.stages.all().delete()
-        WorkflowStage.objects.bulk_create(
-            WorkflowStage(service=service, order=n, title=t, responsible_unit=units[u], responsible_post=p,
-                          duration=Decimal(a), duration_unit=du)
-            for n, (t, u, p, a, du) in enumerate(stages, start=1)
-        )
-        service.documents.all().delete()
-        RequiredDocument.objects.bulk_create(
-            RequiredDocument(service=service, order=n, title=t, form=f, upload_required=up)
-            for n, (t, f, up) in enumerate(documents, start=1)
-        )
+        _ordered_rows_refresh(service, WorkflowStage, [
+            {"title": t, "responsible_unit": units[u], "responsible_post": p, "duration": Decimal(a), "duration_unit": du}
+            for t, u, p, a, du in stages
+        ])
+        _ordered_rows_refresh(service, RequiredDocument, [
+            {"title": t, "form": f, "upload_required": up} for t, f, up in documents
+        ])
         service.fees.all().delete()
         Fee.objects.bulk_create(
             Fee(service=service, title=t, amount_rials=a, account=ACCOUNT, legal_basis=lb) for t, a, lb in fees

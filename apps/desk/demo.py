@@ -28,11 +28,11 @@ from apps.desk.queue import queue_day, ticket_call_next, ticket_issue, ticket_ma
 from apps.desk.services import (
     Applicant,
     IntakeDocument,
-    _response_number,
     request_deliver,
     request_hold,
     request_resume,
     response_issue,
+    response_number,
     service_request_register,
     stage_complete,
     stage_escalate,
@@ -537,7 +537,7 @@ class _Player:
                 appeal_authority=APPEAL_AUTHORITY if refused else "",
                 appeal_deadline=APPEAL_DEADLINE if refused else "",
             )
-            Response.objects.filter(request=sr).update(issued_at=at, number=_response_number(sr, at))
+            Response.objects.filter(request=sr).update(issued_at=at, number=response_number(sr, at))
             ServiceRequest.objects.filter(pk=sr.pk).update(answered_at=at)
         elif step.kind == "deliver":
             request_deliver(request_id=sr.pk, by=self.clerk)

@@ -127,13 +127,13 @@ def service_request_register(
 
     now = timezone.now()
     promised = service_promised_at(service, start=now, province=unit.province)
-    fields = dict(
-        service=service, unit=unit, counter=counter, channel=channel,
-        national_code=applicant.national_code, legal_id=applicant.legal_id, full_name=applicant.full_name,
-        mobile=applicant.mobile, email=applicant.email, incomplete_reason=incomplete_reason.strip() if missing else "",
-        registered_by=by, received_at=now, promised_at=promised, first_stage_at=now,
-        status=ServiceRequest.Status.IN_PROGRESS,
-    )
+    fields = {
+        "service": service, "unit": unit, "counter": counter, "channel": channel,
+        "national_code": applicant.national_code, "legal_id": applicant.legal_id, "full_name": applicant.full_name,
+        "mobile": applicant.mobile, "email": applicant.email, "incomplete_reason": incomplete_reason.strip() if missing else "",
+        "registered_by": by, "received_at": now, "promised_at": promised, "first_stage_at": now,
+        "status": ServiceRequest.Status.IN_PROGRESS,
+    }
     for _attempt in range(TRACKING_CODE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -268,7 +268,7 @@ def stage_escalate(*, stage_id: int, by: Staff, note: str, expected_version: int
     return stage
 
 
-def _response_number(request: ServiceRequest, when) -> str:
+def response_number(request: ServiceRequest, when) -> str:
     return f"{to_jalali(when).year}-{request.tracking_code}"
 
 
@@ -287,7 +287,7 @@ def response_issue(
         raise ValidationError(_("Choose the outcome: granted, refused or referred."))
     now = timezone.now()
     response = Response.objects.create(
-        request=request, number=_response_number(request, now), issued_at=now, outcome=outcome, content=content,
+        request=request, number=response_number(request, now), issued_at=now, outcome=outcome, content=content,
         legal_basis=legal_basis, appeal_authority=appeal_authority, appeal_deadline=appeal_deadline, notes=notes,
         issuer_name=by.full_name, issuer_post=by.post, issued_by=by,
     )

@@ -169,3 +169,11 @@ def test_seed_demo_prints_what_the_portal_holds(demo, db):
     assert f": {ServiceRequest.objects.count()}" in out
     assert f"{StaffRating.objects.count()}" in out
     assert str(Period.containing(timezone.localdate(), "B")) in out
+
+
+def test_a_second_load_keeps_request_documents_linked_to_the_catalog(demo, db):
+    from apps.desk.models import RequestDocument
+
+    documents = RequestDocument.objects.all()
+    assert documents.exists()
+    assert not documents.filter(required__isnull=True).exists()
