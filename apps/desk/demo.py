@@ -512,6 +512,8 @@ class _Player:
             RequestStage.objects.filter(pk=stage.pk).update(finished_at=at)
             if sr.stages.filter(order=step.order + 1).exists():
                 self._activated(sr, step.order + 1, at)
+            else:
+                ServiceRequest.objects.filter(pk=sr.pk).update(stages_done_at=at)
         elif step.kind == "hold":
             note = HOLD_NOTES.get(service.code, "استعلام از دستگاه مربوط")
             request_hold(stage_id=stage.pk, by=self.actor(stage), note=note)

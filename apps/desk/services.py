@@ -193,7 +193,10 @@ def stage_complete(*, stage_id: int, by: Staff, note: str = "", files=(), expect
         following.request = request
         _activate(following, now=now)
         _event(request, "handed_over", actor=by, stage=following, to_state=RequestStage.State.ACTIVE)
-    _bump(request)
+        _bump(request)
+    else:
+        request.stages_done_at = now
+        _bump(request, "stages_done_at")
     _notify(request, Notification.Event.STAGE_DONE, event_key=f"{stage.pk}:{stage.finished_at:%Y%m%d%H%M%S%f}")
     stage.was_late = late
     return stage

@@ -254,3 +254,37 @@ def test_a_failed_message_is_resent_by_the_beat_task_once(desk, monkeypatch, dja
     assert notifications_resend_failed() == 0
     row.refresh_from_db()
     assert row.state == "sent"
+
+
+def test_a_request_waits_for_its_response_only_once_its_last_stage_is_done(desk):
+    from apps.desk import selectors
+
+    _unit, clerk, officer, _service = desk
+    sr = _register(desk)
+    stages = list(sr.stages.order_by("order"))
+    for stage in stages[:-1]:
+        services.stage_complete(stage_id=stage.pk, by=officer)
+    assert not selectors.awaiting_response(user=clerk.user).filter(pk=sr.pk).exists()
+    services.stage_complete(stage_id=stages[-1].pk, by=officer)
+    sr.refresh_from_db()
+    assert sr.stages_done_at is not None
+    assert list(selectors.awaiting_response(user=clerk.user)) == [sr]
+    services.response_issue(request_id=sr.pk, by=officer, outcome="granted", content="صادر شد", legal_basis="ماده ۵")
+    assert not selectors.awaiting_response(user=clerk.user).exists()
+
+
+def test_dashboard_counters_count_live_requests_and_waiting_stages(desk):
+    from apps.desk import selectors
+
+    _unit, clerk, officer, _service = desk
+    first, second = _register(desk), _register(desk, applicant=services.Applicant(
+        national_code="0013542419", full_name="علی رضایی", mobile="09121234568"))
+    for stage in first.stages.order_by("order"):
+        services.stage_complete(stage_id=stage.pk, by=officer)
+    services.response_issue(request_id=first.pk, by=officer, outcome="granted", content="صادر شد", legal_basis="ماده ۵")
+    counts = selectors.dashboard_counts(user=clerk.user)
+    assert counts["to_deliver"] == 1 and counts["inbox"] == 1 and counts["today"] == 2
+    assert counts["overdue_stages"] == 0 and counts["on_hold"] == 0
+    RequestStage.objects.filter(request=second, state=RequestStage.State.ACTIVE).update(
+        due_at=timezone.now() - dt.timedelta(hours=1))
+    assert selectors.dashboard_counts(user=clerk.user)["overdue_stages"] == 1
