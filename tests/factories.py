@@ -1,9 +1,24 @@
 """factory-boy factories shared by every test package."""
 
+import itertools
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from apps.audits.models import AuditForm, AuditRound, AuditServiceRow, AuditSpaceItem
+from apps.catalog.models import Fee, RequiredDocument, SubService, WorkflowStage
+from apps.feedback.models import (
+    Answer,
+    Axis,
+    Question,
+    Questionnaire,
+    StaffQRCode,
+    StaffRating,
+    SurveyResponse,
+)
 from apps.orgs.models import Body, Counter, County, OrgUnit, Province, Staff
 
 
@@ -102,14 +117,6 @@ def staff_user(role: str | None, unit: OrgUnit | None = None, **staff_kwargs) ->
 
 
 # --- catalog ------------------------------------------------------------------------------------
-from decimal import Decimal  # noqa: E402
-
-from apps.catalog.models import (  # noqa: E402
-    Fee,
-    RequiredDocument,
-    SubService,
-    WorkflowStage,
-)
 
 
 class SubServiceFactory(factory.django.DjangoModelFactory):
@@ -221,13 +228,57 @@ def survey_response(
     )
 
 
+def questionnaire_active() -> Questionnaire:
+    """The active questionnaire version. A browser test's flushed database may come back without the
+    version the migration seeded, so it is seeded again when missing."""
+    from apps.feedback.questionnaire_seed import questionnaire_seed
+
+    questionnaire_seed(Questionnaire, Axis, Question)
+    return Questionnaire.objects.get(active=True)
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    """A questionnaire response written directly, with its request's service and territory copied as
+    apps.feedback.services.survey_submit copies them; no answers (AnswerFactory). Prefer
+    survey_response() where submitting itself is tested."""
+
+    class Meta:
+        model = SurveyResponse
+
+    questionnaire = factory.LazyFunction(questionnaire_active)
+    request = factory.LazyFunction(registered_request)
+    submitted_at = factory.LazyFunction(timezone.now)
+    service = factory.SelfAttribute("request.service")
+    unit = factory.SelfAttribute("request.unit")
+    body = factory.SelfAttribute("unit.body")
+    province = factory.SelfAttribute("unit.province")
+    county = factory.SelfAttribute("unit.county")
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """An answer to the response's first question not answered yet, with the response's copies."""
+
+    class Meta:
+        model = Answer
+
+    response = factory.SubFactory(SurveyResponseFactory)
+    question = factory.LazyAttribute(
+        lambda o: (
+            o.response.questionnaire.questions.exclude(answers__response=o.response)
+            .order_by("number")
+            .first()
+        )
+    )
+    value = 5
+    submitted_at = factory.SelfAttribute("response.submitted_at")
+    service = factory.SelfAttribute("response.service")
+    unit = factory.SelfAttribute("response.unit")
+    body = factory.SelfAttribute("response.body")
+    province = factory.SelfAttribute("response.province")
+    county = factory.SelfAttribute("response.county")
+
+
 # --- feedback (QR) ------------------------------------------------------------------------------
-import itertools  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-
-from apps.feedback.models import StaffQRCode, StaffRating  # noqa: E402
-
 _devices = itertools.count(1)
 
 
@@ -266,7 +317,6 @@ def rating_submit(code, *, score: int = 5, device: str | None = None, **kwargs):
 
 
 # --- audits -------------------------------------------------------------------------------------
-from apps.audits.models import AuditRound  # noqa: E402
 
 
 class AuditRoundFactory(factory.django.DjangoModelFactory):
@@ -278,6 +328,18 @@ class AuditRoundFactory(factory.django.DjangoModelFactory):
 
     year = 1405
     number = factory.Sequence(lambda n: n % 6 + 1)
+
+
+class AuditFormFactory(factory.django.DjangoModelFactory):
+    """An annex 2 form written directly, in any state; go through apps.audits.services where opening
+    a round or the form's workflow is what is tested."""
+
+    class Meta:
+        model = AuditForm
+
+    round = factory.SubFactory(AuditRoundFactory)
+    unit = factory.SubFactory(OrgUnitFactory)
+    body = factory.SelfAttribute("unit.body")
 
 
 def hq_unit(**kwargs) -> OrgUnit:
@@ -317,26 +379,10 @@ def desk_request(*, service, unit, received: list[bool] | tuple[bool, ...] = (),
 def report_answers_at(sr, *, at, value: int = 5):
     """A questionnaire of request `sr` written directly (answer `value` to every question of the active
     version) and submitted at `at`: periodic reports count answers by their timestamp."""
-    from apps.feedback.models import Answer, Axis, Question, Questionnaire, SurveyResponse
-    from apps.feedback.questionnaire_seed import questionnaire_seed
-
-    # A browser test's flushed database may come back without the version the migration seeded.
-    questionnaire_seed(Questionnaire, Axis, Question)
-    questionnaire = Questionnaire.objects.get(active=True)
-    unit = sr.unit
-    where = {
-        "service_id": sr.service_id,
-        "unit_id": unit.pk,
-        "body_id": unit.body_id,
-        "province_id": unit.province_id,
-        "county_id": unit.county_id,
-    }
-    response = SurveyResponse.objects.create(
-        questionnaire=questionnaire, request=sr, submitted_at=at, **where
-    )
+    response = SurveyResponseFactory(request=sr, submitted_at=at)
     Answer.objects.bulk_create(
-        Answer(response=response, question=q, value=value, submitted_at=at, **where)
-        for q in questionnaire.questions.all()
+        AnswerFactory.build(response=response, question=question, value=value)
+        for question in response.questionnaire.questions.all()
     )
     return response
 
@@ -352,13 +398,8 @@ def report_audit_form_verified(
 ):
     """A verified annex 2 form of `unit` in round (year, number): one service row per channel given
     (the first `false_channel` of them found false by the evaluator) and the evaluator's §2 ratings."""
-    from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
-
-    form = AuditForm.objects.create(
-        round=AuditRoundFactory(year=year, number=number),
-        unit=unit,
-        body=unit.body,
-        state=AuditForm.State.VERIFIED,
+    form = AuditFormFactory(
+        round=AuditRoundFactory(year=year, number=number), unit=unit, state=AuditForm.State.VERIFIED
     )
     AuditServiceRow.objects.bulk_create(
         AuditServiceRow(

@@ -72,6 +72,11 @@ class SubService(models.Model):
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        # One normalised key lets search ignore ي/ی, ك/ک, ZWNJ and digit style in a single LIKE.
+        self.search_text = search_key(" ".join([self.code, self.title, self.description]))
+        super().save(*args, **kwargs)
+
     @property
     def is_electronic(self) -> bool:
         return self.channel in (Channel.ELECTRONIC, Channel.HYBRID)
@@ -84,11 +89,6 @@ class SubService(models.Model):
             raise ValidationError({"non_electronic_reason": _("Choose why this service is not fully electronic.")})
         if self.is_electronic and not self.eservice_url:
             raise ValidationError({"eservice_url": _("Give the address of the e-service page.")})
-
-    def save(self, *args, **kwargs) -> None:
-        # One normalised key lets search ignore ي/ی, ك/ک, ZWNJ and digit style in a single LIKE.
-        self.search_text = search_key(" ".join([self.code, self.title, self.description]))
-        super().save(*args, **kwargs)
 
 
 class WorkflowStage(models.Model):

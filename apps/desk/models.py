@@ -190,6 +190,9 @@ class StageFile(models.Model):
         verbose_name = _("stage file")
         verbose_name_plural = _("stage files")
 
+    def __str__(self) -> str:
+        return self.file.name
+
 
 class RequestEvent(models.Model):
     """Append-only history of a request: who did what, when, from which state to which."""
@@ -331,3 +334,6 @@ class PhoneVerification(models.Model):
     class Meta:
         verbose_name = _("mobile verification")
         verbose_name_plural = _("mobile verifications")
+
+    def __str__(self) -> str:
+        return f"{self.mobile} ({'verified' if self.verified_at else 'unverified'})"

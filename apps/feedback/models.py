@@ -167,6 +167,9 @@ class Answer(WhereItBelongs):
             models.Index(fields=["service", "submitted_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.response_id} q{self.question_id}: {self.value}"
+
 
 class StaffQRCode(models.Model):
     """The code printed on an employee's desk card: an opaque token, never the staff id. A lost card

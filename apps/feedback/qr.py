@@ -5,17 +5,14 @@ A code holds `{SITE_URL}/q/<token>` and nothing else: the token is opaque (no st
 so a card can be revoked and replaced without the printed URL saying whom it belonged to.
 """
 
-import base64
-import io
 import secrets
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from apps.core.qr import qr_data_uri
 from apps.core.scoping import scope_queryset
 from apps.feedback.models import StaffQRCode
 from apps.orgs.models import OrgUnit, Staff
@@ -24,9 +21,8 @@ from apps.orgs.models import OrgUnit, Staff
 # from across a desk, far too many to guess a live one.
 TOKEN_BYTES = 9
 
-# Error correction M (15 %) survives a scuffed or partly covered card; H would make the code denser
-# for the same URL and harder to read from a distance.
-ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
+# Pixels a module of a card's PNG: the card scales it up unsmoothed, so a few are enough.
+CARD_MODULE_PX = 4
 
 # The most cards one PDF carries: a unit prints its whole staff in one pass; a province prints unit
 # by unit.
@@ -49,28 +45,6 @@ def rating_url_display(token: str) -> str:
     return rating_url(token).split("://", 1)[-1]
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
-    """The modules of the code for `data` (True = dark), without a quiet zone."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=0)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.get_matrix()
-
-
-def qr_png(data: str, *, module_px: int = 4) -> bytes:
-    """A 1-bit PNG of the code, `module_px` pixels a module (a few hundred bytes)."""
-    from PIL import Image
-
-    matrix = qr_matrix(data)
-    size = len(matrix)
-    image = Image.new("1", (size, size), 1)
-    image.putdata([0 if dark else 1 for row in matrix for dark in row])
-    image = image.resize((size * module_px, size * module_px), Image.Resampling.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
-
-
 def qr_card_images(tokens: list[str]) -> dict[str, str]:
     """{token: PNG data URI of its rating URL} for printed cards.
 
@@ -84,26 +58,15 @@ def qr_card_images(tokens: list[str]) -> dict[str, str]:
     missing = {}
     for key, token in keys.items():
         if key not in found:
-            missing[key] = "data:image/png;base64," + base64.b64encode(qr_png(rating_url(token))).decode()
+            missing[key] = qr_data_uri(rating_url(token), image="png", box_size=CARD_MODULE_PX)
     if missing:
         cache.set_many(missing, timeout=QR_IMAGE_CACHE_SECONDS)
     return {token: found.get(key) or missing[key] for key, token in keys.items()}
 
 
-def qr_svg(data: str, *, border: int = 0) -> bytes:
-    """A QR code as one SVG path. Vector, so it stays sharp at any print size; one path element
-    keeps WeasyPrint fast when a sheet carries hundreds of codes."""
-    code = qrcode.QRCode(
-        error_correction=ERROR_CORRECTION, border=border, image_factory=qrcode.image.svg.SvgPathImage
-    )
-    code.add_data(data)
-    code.make(fit=True)
-    return code.make_image().to_string()
-
-
-def qr_data_uri(data: str, *, border: int = 0) -> str:
-    """The code as a data: URI, which the PDF renderer draws without fetching anything."""
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data, border=border)).decode()
+def qr_sign_image(token: str) -> str:
+    """The token's rating URL as an SVG data URI, for a sign printed large."""
+    return qr_data_uri(rating_url(token))
 
 
 # --- scoped reads behind the QR pages -----------------------------------------------------------

@@ -20,14 +20,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if (get_language() or "fa").startswith("en") and self.name_en:
             return self.name_en
         return self.name_fa
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Province(BilingualNameMixin):
@@ -111,6 +111,24 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # Departments work inside their parent's territory.
+        if self.level == self.Level.DEPARTMENT and self.parent_id:
+            self.province_id = self.parent.province_id
+            self.county_id = self.parent.county_id
+        old_path = self.path
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+            if new_path != old_path:
+                OrgUnit.objects.filter(pk=self.pk).update(path=new_path)
+                self.path = new_path
+                if old_path:
+                    # A moved unit carries its whole subtree along.
+                    OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                        path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1))
+                    )
+
     def clean(self) -> None:
         errors = {}
         if self.parent_id:
@@ -130,24 +148,6 @@ class OrgUnit(models.Model):
             errors["parent"] = _("An inner department hangs under a unit.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        # Departments work inside their parent's territory.
-        if self.level == self.Level.DEPARTMENT and self.parent_id:
-            self.province_id = self.parent.province_id
-            self.county_id = self.parent.county_id
-        old_path = self.path
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
-            if new_path != old_path:
-                OrgUnit.objects.filter(pk=self.pk).update(path=new_path)
-                self.path = new_path
-                if old_path:
-                    # A moved unit carries its whole subtree along.
-                    OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                        path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1))
-                    )
 
     @property
     def territory_label(self) -> str:
@@ -211,11 +211,11 @@ class Staff(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
     def save(self, *args, **kwargs) -> None:
         # Personnel codes are issued per body, so the body is kept beside the unit for the constraint.
         self.body_id = self.unit.body_id
         super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

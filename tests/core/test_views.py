@@ -65,7 +65,8 @@ def test_portal_speaks_persian_right_to_left_by_default(client):
 def test_english_is_switchable(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
     html = client.get(reverse("login")).content.decode()
-    assert '<html lang="en" dir="ltr">' in html and "Log in to the service desk" in html
+    assert '<html lang="en" dir="ltr">' in html
+    assert "Log in to the service desk" in html
 
 
 def test_unknown_page_answers_friendly_404(client):

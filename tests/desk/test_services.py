@@ -54,7 +54,8 @@ def test_registration_copies_stages_and_promises_the_table_1_duration(desk):
     assert sr.promised_at == service_promised_at(service, start=sr.received_at, province=unit.province)
     stages = list(sr.stages.order_by("order"))
     assert [s.title for s in stages] == [s.title for s in service.stages.order_by("order")]
-    assert stages[0].state == RequestStage.State.ACTIVE and stages[0].due_at is not None
+    assert stages[0].state == RequestStage.State.ACTIVE
+    assert stages[0].due_at is not None
     assert all(s.state == RequestStage.State.PENDING for s in stages[1:])
     assert sr.status == ServiceRequest.Status.IN_PROGRESS
     assert list(sr.events.values_list("action", flat=True)) == ["registered", "handed_over"]
@@ -73,7 +74,8 @@ def test_missing_documents_need_a_recorded_reason(desk):
     with pytest.raises(ValidationError, match="سند مالکیت"):
         _register(desk, documents=missing)
     sr = _register(desk, documents=missing, incomplete_reason="متقاضی فردا سند را می‌آورد")
-    assert sr.incomplete_reason and not sr.documents.get().received
+    assert sr.incomplete_reason
+    assert not sr.documents.get().received
 
 
 def test_g2b_service_needs_the_legal_id(desk):
@@ -93,7 +95,8 @@ def test_stages_move_in_order_and_lateness_is_flagged(desk, monkeypatch):
     # Finish the second stage after its due time: it is recorded as late.
     RequestStage.objects.filter(pk=second.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     done = services.stage_complete(stage_id=second.pk, by=officer, note="بازدید انجام شد")
-    assert done.was_late and RequestStage.objects.get(pk=second.pk).is_overdue
+    assert done.was_late
+    assert RequestStage.objects.get(pk=second.pk).is_overdue
     third = sr.stages.get(order=3)
     services.stage_complete(stage_id=third.pk, by=officer)
     sr.refresh_from_db()
@@ -161,7 +164,9 @@ def test_response_needs_every_stage_done_then_delivery_closes(desk):
         services.response_issue(request_id=sr.pk, **kwargs)
     services.request_deliver(request_id=sr.pk, by=clerk)
     sr.refresh_from_db()
-    assert sr.status == ServiceRequest.Status.DELIVERED and sr.delivered_at and sr.outcome == "granted"
+    assert sr.status == ServiceRequest.Status.DELIVERED
+    assert sr.delivered_at
+    assert sr.outcome == "granted"
     with pytest.raises(services.TransitionConflict):
         services.request_deliver(request_id=sr.pk, by=clerk)
 
@@ -247,7 +252,8 @@ def test_a_failed_message_is_resent_by_the_beat_task_once(desk, monkeypatch, dja
     finally:
         app.conf.task_eager_propagates = previous
     row = Notification.objects.get(request=sr, event="registered", channel="sms")
-    assert row.state == "failed" and sr.pk
+    assert row.state == "failed"
+    assert sr.pk
     monkeypatch.undo()
     Notification.objects.filter(pk=row.pk).update(created_at=timezone.now() - _dt.timedelta(minutes=10))
     assert notifications_resend_failed() == 1
@@ -283,8 +289,11 @@ def test_dashboard_counters_count_live_requests_and_waiting_stages(desk):
         services.stage_complete(stage_id=stage.pk, by=officer)
     services.response_issue(request_id=first.pk, by=officer, outcome="granted", content="صادر شد", legal_basis="ماده ۵")
     counts = selectors.dashboard_counts(user=clerk.user)
-    assert counts["to_deliver"] == 1 and counts["inbox"] == 1 and counts["today"] == 2
-    assert counts["overdue_stages"] == 0 and counts["on_hold"] == 0
+    assert counts["to_deliver"] == 1
+    assert counts["inbox"] == 1
+    assert counts["today"] == 2
+    assert counts["overdue_stages"] == 0
+    assert counts["on_hold"] == 0
     RequestStage.objects.filter(request=second, state=RequestStage.State.ACTIVE).update(
         due_at=timezone.now() - dt.timedelta(hours=1))
     assert selectors.dashboard_counts(user=clerk.user)["overdue_stages"] == 1

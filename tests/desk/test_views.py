@@ -44,11 +44,15 @@ def test_clerk_registers_a_request_and_gets_the_receipt(client, clerk, service):
     data = _intake_data(service, **{f"doc_{doc.pk}_file": SimpleUploadedFile("s.pdf", PDF)})
     response = client.post(reverse("desk:intake", args=[service.pk]), data)
     sr = ServiceRequest.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("desk:receipt", args=[sr.pk])
-    assert sr.national_code == "0499370899" and sr.full_name == "سارا محمدی" and sr.mobile == "09121234567"
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:receipt", args=[sr.pk])
+    assert sr.national_code == "0499370899"
+    assert sr.full_name == "سارا محمدی"
+    assert sr.mobile == "09121234567"
     assert sr.registered_by == clerk
     scan = sr.documents.get()
-    assert scan.received and scan.file.name
+    assert scan.received
+    assert scan.file.name
     assert client.get(reverse("desk:document_file", args=[scan.pk])).status_code == 200
 
 
@@ -57,7 +61,8 @@ def test_intake_refuses_a_fake_scan_and_a_missing_document_without_reason(client
     client.force_login(clerk.user)
     fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 not a pdf at all" * 10)
     page = client.post(reverse("desk:intake", args=[service.pk]), _intake_data(service, **{f"doc_{doc.pk}_file": fake}))
-    assert page.status_code == 200 and "doc_%d_file" % doc.pk in page.context["form"].errors
+    assert page.status_code == 200
+    assert f"doc_{doc.pk}_file" in page.context["form"].errors
     data = _intake_data(service)
     data.pop(f"doc_{doc.pk}_received")
     page = client.post(reverse("desk:intake", args=[service.pk]), data)
@@ -69,10 +74,12 @@ def test_intake_warns_about_an_open_request_of_the_same_applicant(client, clerk,
     registered_request(service=service, unit=clerk.unit, clerk=clerk)
     client.force_login(clerk.user)
     page = client.post(reverse("desk:intake", args=[service.pk]), _intake_data(service))
-    assert page.status_code == 200 and page.context["duplicates"]
+    assert page.status_code == 200
+    assert page.context["duplicates"]
     assert ServiceRequest.objects.count() == 1
     confirmed = client.post(reverse("desk:intake", args=[service.pk]), _intake_data(service, confirm_duplicate="on"))
-    assert confirmed.status_code == 302 and ServiceRequest.objects.count() == 2
+    assert confirmed.status_code == 302
+    assert ServiceRequest.objects.count() == 2
 
 
 def test_officer_cannot_register_and_other_province_request_is_404(client, clerk, service):
@@ -117,11 +124,14 @@ def test_full_path_to_response_and_delivery(client, clerk, service):
     sr.refresh_from_db()
     assert sr.status == "answered"
     text = pdf_text(client.get(reverse("desk:response_pdf", args=[sr.pk])).content)
-    assert "گواهی صادر شد" in text and "سارا محمدی" in text and "۰۴۹۹۳۷۰۸۹۹" in text
+    assert "گواهی صادر شد" in text
+    assert "سارا محمدی" in text
+    assert "۰۴۹۹۳۷۰۸۹۹" in text
     client.force_login(clerk.user)
     client.post(reverse("desk:deliver", args=[sr.pk]), {"version": sr.version})
     sr.refresh_from_db()
-    assert sr.status == "delivered" and sr.delivered_by == clerk
+    assert sr.status == "delivered"
+    assert sr.delivered_by == clerk
 
 
 def test_receipt_pdf_has_code_jalali_dates_and_names(client, clerk, service):
@@ -135,11 +145,13 @@ def test_receipt_pdf_has_code_jalali_dates_and_names(client, clerk, service):
 
     assert to_persian_digits(tracking_code_display(sr.tracking_code)) in text
     assert format_date(sr.promised_at, persian_digits=True) in text
-    assert "سارا محمدی" in text and clerk.full_name in text and "رسید خدمت" in text
+    assert "سارا محمدی" in text
+    assert clerk.full_name in text
+    assert "رسید خدمت" in text
 
 
 def test_lists_are_scoped_and_cheap(client, clerk, service, django_assert_max_num_queries):
-    for n in range(15):
+    for _ in range(15):
         registered_request(service=service, unit=clerk.unit, clerk=clerk, national_code="0790419904")
     registered_request(unit=OrgUnitFactory())
     client.force_login(clerk.user)
@@ -154,8 +166,10 @@ def test_tracking_shows_status_but_personal_data_only_with_the_national_code(cli
     sr = registered_request(service=service, unit=clerk.unit, clerk=clerk)
     page = client.get(reverse("track"), {"code": sr.tracking_code})
     html = page.content.decode()
-    assert page.status_code == 200 and service.title in html
-    assert "سارا محمدی" not in html and sr.national_code not in html
+    assert page.status_code == 200
+    assert service.title in html
+    assert "سارا محمدی" not in html
+    assert sr.national_code not in html
     wrong = client.post(reverse("track"), {"code": sr.tracking_code, "national_code": "0790419904"})
     assert "سارا محمدی" not in wrong.content.decode()
     right = client.post(reverse("track"), {"code": sr.tracking_code, "national_code": "۰۴۹۹۳۷۰۸۹۹"})
@@ -170,7 +184,8 @@ def test_tracking_tells_a_mistyped_code_from_an_unknown_one(client, clerk, servi
     mistyped = client.get(reverse("track"), {"code": typo}).context["error"]
     assert "check digit" in mistyped or "رقم کنترل" in mistyped
     unknown = client.get(reverse("track"), {"code": "12345678906"}).context["error"]
-    assert unknown != mistyped and unknown
+    assert unknown != mistyped
+    assert unknown
 
 
 def test_response_download_needs_the_national_code(client, clerk, service):
@@ -186,4 +201,5 @@ def test_tracking_is_rate_limited_per_code(client, clerk, service, settings):
                     REMOTE_ADDR=f"10.0.0.{i}").status_code
         for i in range(5)
     ]
-    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+    assert codes[:3] == [200, 200, 200]
+    assert codes[3:] == [429, 429]

@@ -12,6 +12,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 860}
+PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +38,23 @@ def shot(request):
         return path
 
     return _shot
+
+
+@pytest.fixture
+def login(live_server):
+    """login(page, user) signs in through the real login form and waits for the page it lands on:
+    home, or `next_path` when given. `user` is a User or a username; the password is the factories'
+    unless another is given."""
+
+    def _login(page, user, *, password: str = PASSWORD, next_path: str = "") -> None:
+        username = user if isinstance(user, str) else user.username
+        page.goto(f"{live_server.url}/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}{next_path or '/'}")
+
+    return _login
 
 
 @pytest.fixture

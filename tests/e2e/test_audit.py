@@ -31,7 +31,6 @@ from tests.pdf_utils import keep_pdf, pdf_text, reads
 # test's flush would erase.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
 WAIT = 20_000  # ms; two cores shared with other test runs
 SERVICES = [
     # code, title, channel, reason
@@ -116,20 +115,17 @@ def _shot(shot, page, name: str) -> None:
     shot(page, name)
 
 
-def _log_in(browser, live_server, staff):
+def _log_in(browser, login, staff):
+    # A context of their own: every person keeps their own cookies.
     context = browser.new_context(viewport=DESKTOP, locale="fa-IR")
     page = context.new_page()
     page.set_default_timeout(WAIT)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", staff.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, staff.user)
     return context, page
 
 
 def test_supervisor_submits_and_the_provinces_auditor_verifies_with_a_channel_found_false(
-    browser, live_server, audited, shot, no_horizontal_overflow
+    browser, live_server, login, audited, shot, no_horizontal_overflow
 ):
     """GIVEN a round opened with the directorate's form pre-filled from its catalog, two requests at
     its desk and three answered questionnaires
@@ -143,7 +139,7 @@ def test_supervisor_submits_and_the_provinces_auditor_verifies_with_a_channel_fo
     detail_url = f"{live_server.url}/audits/forms/{form.pk}/"
 
     # --- The body's supervisor declares -------------------------------------------------------
-    context, page = _log_in(browser, live_server, audited["supervisor"])
+    context, page = _log_in(browser, login, audited["supervisor"])
     page.goto(f"{live_server.url}/audits/")
     assert page.get_attribute("html", "dir") == "rtl"
     expect(page.locator("table.au-list tbody tr")).to_have_count(1)
@@ -166,7 +162,7 @@ def test_supervisor_submits_and_the_provinces_auditor_verifies_with_a_channel_fo
     context.close()
 
     # --- The auditor of the province evaluates -------------------------------------------------
-    context, page = _log_in(browser, live_server, audited["auditor"])
+    context, page = _log_in(browser, login, audited["auditor"])
     page.goto(f"{live_server.url}/audits/")
     with page.expect_navigation():
         page.click(f"a[href='/audits/forms/{form.pk}/']")
@@ -215,7 +211,7 @@ def test_supervisor_submits_and_the_provinces_auditor_verifies_with_a_channel_fo
     context.close()
 
     # --- An auditor of another province ---------------------------------------------------------
-    context, page = _log_in(browser, live_server, audited["other_auditor"])
+    context, page = _log_in(browser, login, audited["other_auditor"])
     response = page.goto(detail_url)
     assert response.status == 404
     _shot(shot, page, "audit-7-other-province-404")

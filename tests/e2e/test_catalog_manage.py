@@ -24,8 +24,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
-
 
 @pytest.fixture
 def directorate(db):
@@ -43,15 +41,11 @@ def directorate(db):
 
 
 def test_supervisor_creates_a_service_through_the_real_form(
-    page, live_server, shot, no_horizontal_overflow, directorate
+    page, live_server, login, shot, no_horizontal_overflow, directorate
 ):
     unit, housing, estate = directorate["unit"], directorate["housing"], directorate["estate"]
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", directorate["supervisor"].user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, directorate["supervisor"].user)
 
     page.goto(f"{live_server.url}{reverse('catalog:service_list')}")
     page.click(f"a[href='{reverse('catalog:service_create')}']")
@@ -141,7 +135,7 @@ def test_supervisor_creates_a_service_through_the_real_form(
     shot(page, "catalog-manage-list")
 
 
-def test_supervisor_assigns_services_and_staff_to_a_counter(page, live_server, shot, directorate):
+def test_supervisor_assigns_services_and_staff_to_a_counter(page, live_server, login, shot, directorate):
     unit = directorate["unit"]
     counter = CounterFactory(unit=unit, number=3, title="پذیرش و تشکیل پرونده")
     services = [
@@ -154,11 +148,7 @@ def test_supervisor_assigns_services_and_staff_to_a_counter(page, live_server, s
         unit=directorate["housing"], first_name="سارا", last_name="جعفری", post="کارشناس مسکن"
     )
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", directorate["supervisor"].user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, directorate["supervisor"].user)
 
     page.goto(f"{live_server.url}{reverse('catalog:counter_list')}")
     page.click(f"a[href='{reverse('catalog:counter_services', args=[counter.pk])}']")

@@ -14,8 +14,6 @@ from tests.factories import BodyFactory, OrgUnitFactory, SubServiceFactory, Work
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
-
 
 @pytest.fixture
 def registry_desk(db):
@@ -41,14 +39,10 @@ def registry_desk(db):
 
 
 def test_supervisor_reads_table_2_of_a_day_on_screen(
-    page, live_server, shot, no_horizontal_overflow, registry_desk
+    page, live_server, login, shot, no_horizontal_overflow, registry_desk
 ):
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", registry_desk["supervisor"].user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, registry_desk["supervisor"].user)
 
     page.goto(f"{live_server.url}{reverse('desk:daily_report')}")
     page.fill("#id_from", "۱۴۰۵/۰۹/۰۴")

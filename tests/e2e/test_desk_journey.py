@@ -25,7 +25,6 @@ from tests.pdf_utils import keep_pdf, pdf_text, reads
 # Holidays and provinces come from data migrations, which a transactional test's flush would erase.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
 WAIT = 20_000  # ms; two cores shared with other test runs
 NATIONAL_CODE = "0499370899"
 APPLICANT = "سارا محمدی"
@@ -55,14 +54,6 @@ def desk(db):
     return {"unit": unit, "service": service, "documents": documents, "clerk": clerk, "officer": officer}
 
 
-def _log_in(page, live_server, staff) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", staff.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def _complete_current_stage(page, note: str) -> None:
     form = page.locator("form.stage-form")
     expect(form.locator("#id_action")).to_have_value("complete")
@@ -72,7 +63,7 @@ def _complete_current_stage(page, note: str) -> None:
 
 
 def test_request_goes_from_counter_through_late_stage_to_the_applicants_phone(
-    page, browser, live_server, desk, shot, no_horizontal_overflow
+    page, browser, live_server, login, desk, shot, no_horizontal_overflow
 ):
     """GIVEN a sub-service with three stages in one unit and two required documents
     WHEN a clerk registers a request at the counter with the national code typed in Persian digits,
@@ -89,7 +80,7 @@ def test_request_goes_from_counter_through_late_stage_to_the_applicants_phone(
     service, clerk, officer = desk["service"], desk["clerk"], desk["officer"]
 
     # --- Intake at the counter -------------------------------------------------------------------
-    _log_in(page, live_server, clerk)
+    login(page, clerk.user)
     page.goto(f"{live_server.url}/desk/intake/")
     assert page.get_attribute("html", "dir") == "rtl"
     page.click(f"a:has-text('{service.title}')")
@@ -130,7 +121,7 @@ def test_request_goes_from_counter_through_late_stage_to_the_applicants_phone(
     officer_context = browser.new_context(viewport=DESKTOP, locale="fa-IR")
     office = officer_context.new_page()
     office.set_default_timeout(WAIT)
-    _log_in(office, live_server, officer)
+    login(office, officer.user)
     detail_url = f"{live_server.url}/desk/requests/{sr.pk}/"
     office.goto(detail_url)
     items = office.locator(".timeline .tl-item")

@@ -32,7 +32,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
 WAIT = 20_000  # ms; two cores shared with other test runs
 
 # Per employee: the scores given, cycled over the six months (the first month gets the first score …).
@@ -87,21 +86,13 @@ def _at(day: dt.date) -> dt.datetime:
     return min(moment, timezone.now() - dt.timedelta(minutes=5))
 
 
-def _login(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_supervisor_reads_the_dashboard_drills_down_and_downloads_excel(
-    page, live_server, directorate, shot, no_horizontal_overflow
+    page, live_server, login, directorate, shot, no_horizontal_overflow
 ):
     page.set_default_timeout(WAIT)
     expect.set_options(timeout=WAIT)
     page.set_viewport_size(DESKTOP)
-    _login(page, live_server, directorate["supervisor"].user)
+    login(page, directorate["supervisor"].user)
 
     page.goto(f"{live_server.url}/feedback/dashboard/")
     expect(page.locator("h1")).to_contain_text(directorate["unit"].name)
@@ -159,11 +150,11 @@ def test_supervisor_reads_the_dashboard_drills_down_and_downloads_excel(
 
 
 def test_a_bad_period_is_explained_and_nothing_overflows_on_a_phone(
-    page, live_server, directorate, shot, no_horizontal_overflow
+    page, live_server, login, directorate, shot, no_horizontal_overflow
 ):
     page.set_default_timeout(WAIT)
     page.set_viewport_size(PHONE)
-    _login(page, live_server, directorate["supervisor"].user)
+    login(page, directorate["supervisor"].user)
     response = page.goto(f"{live_server.url}/feedback/dashboard/?period=1405-Z1")
     assert response.status == 400
     expect(page.locator(".fd-errors")).to_contain_text(

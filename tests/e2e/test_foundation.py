@@ -32,14 +32,10 @@ def test_login_page_is_persian_rtl_and_fits(page, live_server, shot, no_horizont
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_each_demo_login_lands_on_its_home(page, live_server, demo, shot, no_horizontal_overflow, viewport):
+def test_each_demo_login_lands_on_its_home(page, login, demo, shot, no_horizontal_overflow, viewport):
     page.set_viewport_size(viewport)
     for username, (first, last, _post, role, _unit, _duties) in DEMO_LOGINS.items():
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        login(page, username, password=PASSWORD)
         assert page.locator(f".role-{role}").count() == 1, username
         assert f"{first} {last}" in page.inner_text("h1")
         no_horizontal_overflow(page)

@@ -14,7 +14,6 @@ from tests.factories import CounterFactory, OrgUnitFactory, SubServiceFactory, s
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
 MM = 96 / 25.4  # CSS pixels per millimetre
 TV = {"width": 1280, "height": 720}
 
@@ -84,7 +83,9 @@ def test_citizen_takes_a_number_on_a_phone(page, live_server, hall, shot, no_hor
     page.emulate_media(media="screen")
 
 
-def test_clerk_calls_next_and_the_board_shows_it(page, live_server, hall, shot, no_horizontal_overflow):
+def test_clerk_calls_next_and_the_board_shows_it(
+    page, live_server, login, hall, shot, no_horizontal_overflow
+):
     from apps.desk import queue
 
     unit, (c1, c2, c3) = hall["unit"], hall["counters"]
@@ -98,11 +99,7 @@ def test_clerk_calls_next_and_the_board_shows_it(page, live_server, hall, shot, 
     queue.ticket_issue(unit=unit, counter=c2)
 
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/accounts/login/?next=/desk/queue/counter/{c2.pk}/")
-    page.fill("#id_username", hall["clerk"].user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**/desk/queue/counter/{c2.pk}/")
+    login(page, hall["clerk"].user, next_path=f"/desk/queue/counter/{c2.pk}/")
     # Counter 2 serves the first two services and its own tickets: 3 of the 5 waiting are for it.
     assert page.inner_text(".q-waiting-count") == "۳"
     page.click("button.q-call")

@@ -99,15 +99,7 @@ def test_a_replaced_card_says_so(browser, live_server, card, shot, no_horizontal
     context.close()
 
 
-def _log_in(page, live_server, staff) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", staff.user.username)
-    page.fill("#id_password", "pass-1234-word")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def test_the_desk_issues_codes_and_a_supervisor_reviews_a_burst(browser, live_server, card, shot):
+def test_the_desk_issues_codes_and_a_supervisor_reviews_a_burst(browser, live_server, login, card, shot):
     """GIVEN a unit with three employees, one with a code WHEN the desk clerk issues codes for the whole
     unit THEN every employee shows a code; AND GIVEN a burst of ratings WHEN the supervisor accepts one
     THEN it counts on the employee's page."""
@@ -134,7 +126,7 @@ def test_the_desk_issues_codes_and_a_supervisor_reviews_a_burst(browser, live_se
     context = browser.new_context(viewport=DESKTOP, locale="fa-IR")
     page = context.new_page()
     page.set_default_timeout(WAIT)
-    _log_in(page, live_server, clerk)
+    login(page, clerk.user)
     page.goto(f"{live_server.url}/feedback/qr/?unit={unit.pk}")
     page.get_by_role(
         "button", name=_fa("Issue codes for every active employee of %(name)s") % {"name": unit.name}
@@ -147,7 +139,7 @@ def test_the_desk_issues_codes_and_a_supervisor_reviews_a_burst(browser, live_se
     context = browser.new_context(viewport=DESKTOP, locale="fa-IR")
     page = context.new_page()
     page.set_default_timeout(WAIT)
-    _log_in(page, live_server, supervisor)
+    login(page, supervisor.user)
     page.goto(f"{live_server.url}/feedback/ratings/held/")
     expect(page.locator(".rate-held tbody tr")).to_have_count(12)
     expect(page.get_by_text("<b>عالی</b>")).to_be_visible()  # shown as typed, not as markup

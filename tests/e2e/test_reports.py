@@ -19,8 +19,6 @@ from tests.reports.conftest import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
-
 
 @pytest.fixture
 def world(db):
@@ -40,17 +38,10 @@ def queued(monkeypatch):
     return sent
 
 
-def _login(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_national_auditor_compiles_a_quarterly_report_on_demand(
     page,
     live_server,
+    login,
     world,
     auditor,
     queued,
@@ -61,7 +52,7 @@ def test_national_auditor_compiles_a_quarterly_report_on_demand(
 ):
     settings.MEDIA_ROOT = tmp_path
     page.set_viewport_size(DESKTOP)
-    _login(page, live_server, auditor.user)
+    login(page, auditor.user)
     page.goto(f"{live_server.url}/reports/")
     page.select_option("#id_kind", "quarterly_province")
     page.fill("#id_period", "۱۴۰۵-Q2")
@@ -103,7 +94,7 @@ def test_national_auditor_compiles_a_quarterly_report_on_demand(
     assert Report.objects.get().status == Report.Status.DONE
 
 
-def test_provincial_annex3_table1_on_screen(page, live_server, world, shot, no_horizontal_overflow):
+def test_provincial_annex3_table1_on_screen(page, live_server, login, world, shot, no_horizontal_overflow):
     from tests.factories import report_audit_form_verified
 
     report_audit_form_verified(
@@ -116,7 +107,7 @@ def test_provincial_annex3_table1_on_screen(page, live_server, world, shot, no_h
     )
     auditor = staff_user(roles.PROVINCIAL_AUDITOR, unit=world.u3, first_name="حسین", last_name="موسوی")
     page.set_viewport_size(DESKTOP)
-    _login(page, live_server, auditor.user)
+    login(page, auditor.user)
     page.goto(f"{live_server.url}/reports/annex3/table1/?period=1405-B3")
     rows = page.locator(".rp-annex-table1 tbody tr")
     assert rows.count() == 2

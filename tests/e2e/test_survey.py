@@ -17,7 +17,6 @@ from tests.factories import BodyFactory, OrgUnitFactory, answered_request, staff
 # would erase.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
 WAIT = 20_000  # ms; two cores shared with other test runs
 NATIONAL_CODE = "0499370899"  # tests.factories.registered_request
 BODY = "اداره کل ثبت اسناد و املاک استان مازندران"
@@ -134,7 +133,7 @@ def test_citizen_answers_the_questionnaire_on_a_phone(page, live_server, desk, s
     shot(page, "survey-5-already-answered")
 
 
-def test_clerk_types_in_a_paper_questionnaire(page, live_server, desk, shot, no_horizontal_overflow):
+def test_clerk_types_in_a_paper_questionnaire(page, live_server, login, desk, shot, no_horizontal_overflow):
     """GIVEN a refused request (the questionnaire opens without delivery) and its paper form
     WHEN the clerk opens the request page, follows "enter a paper questionnaire" and ticks the answers
     THEN the response is stored as paper, entered by that clerk, and the request page says so."""
@@ -144,11 +143,7 @@ def test_clerk_types_in_a_paper_questionnaire(page, live_server, desk, shot, no_
     clerk = staff_user(roles.DESK_CLERK, unit=desk)
     sr = answered_request(unit=desk, outcome="refused", deliver=False)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", clerk.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, clerk.user)
     page.goto(f"{live_server.url}/desk/requests/{sr.pk}/")
     expect(page.locator("#survey a[href$='/paper/']")).to_be_visible()
     expect(page.locator("#survey a[href*='paper.pdf']")).to_be_visible()

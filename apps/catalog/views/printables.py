@@ -5,11 +5,8 @@ Every object comes through a scoped selector, so another body's service or anoth
 or employee answers 404 exactly like the screens do.
 """
 
-import base64
 from decimal import Decimal
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, prefetch_related_objects
@@ -23,6 +20,7 @@ from apps.catalog.models import Channel, SubService, WorkflowStage
 from apps.core import worktime
 from apps.core.access import get_or_404
 from apps.core.pdf import pdf_response, render_pdf
+from apps.core.qr import qr_data_uri
 from apps.orgs import selectors as org_selectors
 from apps.orgs.models import Counter
 
@@ -62,12 +60,6 @@ def _group_account(account: str) -> str:
     return account
 
 
-def _qr_data_uri(url: str) -> str:
-    # SVG keeps the code sharp at any print size; a data: URI needs no file the renderer must fetch.
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=0).to_string()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
-
-
 @login_required
 @require_GET
 def print_brochure(request: HttpRequest, pk: int) -> HttpResponse:
@@ -93,7 +85,7 @@ def print_brochure(request: HttpRequest, pk: int) -> HttpResponse:
         "fees_total": sum(fee.amount_rials for fee in fees) if len(fees) > 1 else None,
         "show_reason": service.channel != Channel.ELECTRONIC and bool(service.non_electronic_reason),
         "public_url": public_url,
-        "public_qr": _qr_data_uri(public_url) if public_url else "",
+        "public_qr": qr_data_uri(public_url) if public_url else "",
         "printed_at": timezone.now(),
     }
     pdf = render_pdf("pdf/service_brochure.html", context, request=request)

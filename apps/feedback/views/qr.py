@@ -275,7 +275,7 @@ def qr_sign_pdf(request: HttpRequest, staff_id: int) -> HttpResponse:
             "member": member,
             "body": member.body,
             "size": size,
-            "qr": qr.qr_data_uri(qr.rating_url(code.token)),
+            "qr": qr.qr_sign_image(code.token),
             "url": qr.rating_url_display(code.token),
         },
         request=request,

@@ -1,0 +1,64 @@
+"""QR codes on printed documents: the one place a code is drawn, for the staff cards and signs
+(apps.feedback.qr) and the service brochure (apps.catalog.views.printables).
+
+The image comes back as a data: URI, which the PDF renderer draws without fetching anything.
+"""
+
+import base64
+import io
+from typing import Literal
+
+import qrcode
+import qrcode.constants
+import qrcode.image.svg
+from PIL import Image
+
+_ERROR_CORRECTION = {
+    "L": qrcode.constants.ERROR_CORRECT_L,
+    "M": qrcode.constants.ERROR_CORRECT_M,
+    "Q": qrcode.constants.ERROR_CORRECT_Q,
+    "H": qrcode.constants.ERROR_CORRECT_H,
+}
+
+
+def qr_data_uri(
+    data: str,
+    *,
+    image: Literal["svg", "png"] = "svg",
+    # M (15 %) survives a scuffed or partly covered print; H would make the code denser for the
+    # same URL and harder to read from a distance.
+    error_correction: Literal["L", "M", "Q", "H"] = "M",
+    box_size: int = 10,
+    border: int = 0,
+) -> str:
+    """The code for `data` as a data: URI: one SVG path, or a 1-bit PNG.
+
+    `box_size` is a module's size: pixels in a PNG, tenths of a millimetre in an SVG (qrcode's unit).
+    SVG stays sharp at any print size; a sheet of hundreds of codes wants PNG, because WeasyPrint
+    draws a path point by point (see apps.feedback.qr.qr_card_images).
+    """
+    code = qrcode.QRCode(
+        error_correction=_ERROR_CORRECTION[error_correction], box_size=box_size, border=border
+    )
+    code.add_data(data)
+    code.make(fit=True)
+    if image == "svg":
+        return _data_uri(
+            "image/svg+xml", code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string()
+        )
+    return _data_uri("image/png", _png(code.get_matrix(), module_px=box_size))
+
+
+def _png(matrix: list[list[bool]], *, module_px: int) -> bytes:
+    # Drawn from the module matrix straight into a 1-bit image: a few hundred bytes a code.
+    size = len(matrix)
+    picture = Image.new("1", (size, size), 1)
+    picture.putdata([0 if dark else 1 for row in matrix for dark in row])
+    picture = picture.resize((size * module_px, size * module_px), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def _data_uri(mime: str, content: bytes) -> str:
+    return f"data:{mime};base64," + base64.b64encode(content).decode()
