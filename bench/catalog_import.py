@@ -31,6 +31,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from apps.catalog.excel import SHEETS, export_catalog, import_catalog  # noqa: E402
 from apps.orgs.models import Body, OrgUnit, Province  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
 
 def workbook(n: int, units: list[str]) -> bytes:
@@ -55,22 +56,6 @@ def workbook(n: int, units: list[str]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def timed(label: str, fn):
-    queries = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label:<30} {seconds:7.2f} s wall {cpu:7.2f} s cpu {queries:7d} queries")
-    return result, seconds
 
 
 def main() -> None:

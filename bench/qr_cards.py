@@ -38,6 +38,7 @@ from django.urls import reverse  # noqa: E402
 from apps.feedback.services import staff_qr_issue_unit  # noqa: E402
 from apps.orgs import roles  # noqa: E402
 from apps.orgs.models import Body, OrgUnit, Province, Staff  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
 FIRST = ["مریم", "علی", "زهرا", "سیدمحمدحسین", "فاطمه", "امیرحسین", "نرگس", "رضا"]
 LAST = ["احمدی", "موسوی‌نژاد", "کریمی", "رضایی", "حسینی", "میرحسینی", "صادقی", "قاسمی‌پور"]
@@ -47,22 +48,6 @@ POSTS = [
     "متصدی پذیرش",
     "کارشناس مسئول",
 ]
-
-
-def timed(label: str, fn):
-    queries = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label:<44} {seconds:7.2f} s wall {cpu:7.2f} s cpu {queries:6d} queries")
-    return result, seconds
 
 
 def main() -> None:
