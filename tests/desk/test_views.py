@@ -203,3 +203,12 @@ def test_tracking_is_rate_limited_per_code(client, clerk, service, settings):
     ]
     assert codes[:3] == [200, 200, 200]
     assert codes[3:] == [429, 429]
+
+
+def test_page_links_of_a_filtered_list_keep_every_filter(client, clerk, service):
+    for _n in range(31):
+        registered_request(service=service, unit=clerk.unit, clerk=clerk)
+    client.force_login(clerk.user)
+    html = client.get(reverse("desk:request_list"), {"q": "سارا", "status": "in_progress"}).content.decode()
+    assert "page=2" in html
+    assert "status=in_progress" in html.split("page=2")[0].rsplit('href="', 1)[1]

@@ -1,7 +1,6 @@
 """Report pages: the list with its on-demand form, the progress page, the report and its files."""
 
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -52,7 +51,6 @@ def _list_page(request: HttpRequest, form: ReportRequestForm, *, status: int = 2
     filters = ReportFilterForm(request.GET or None)
     reports = filters.apply(selectors.report_list(user=request.user))
     page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
-    query = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
         "reports/report_list.html",
@@ -61,7 +59,6 @@ def _list_page(request: HttpRequest, form: ReportRequestForm, *, status: int = 2
             "form": form,
             "page": page,
             "reports": page.object_list,
-            "query": urlencode(query),
             "periods": {letter: default_period(letter) for letter in "QBH"},
         },
         status=status,
