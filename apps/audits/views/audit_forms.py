@@ -6,14 +6,12 @@ user's scope answers 404, an action the user may not take answers 403.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.text import Truncator
@@ -31,33 +29,13 @@ from apps.audits.forms import (
     changed_values,
 )
 from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
+from apps.core.access import get_or_404, role_required
 from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
 from apps.core.text import normalize_text
-from apps.orgs import roles
 from apps.orgs.models import Staff
-
-
-def audit_roles_required(view):
-    """Logged in and in one of the audit roles; anyone else logged in gets 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not roles.has_role(request.user, *selectors.AUDIT_ROLES):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _get_or_404(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _int(value) -> int | None:
@@ -70,7 +48,7 @@ def _int(value) -> int | None:
 # --- list ---------------------------------------------------------------------------------------
 
 
-@audit_roles_required
+@role_required(*selectors.AUDIT_ROLES)
 def form_list(request: HttpRequest) -> HttpResponse:
     """The forms in scope, newest round first; filter by round, state and body or unit name."""
     rounds = list(selectors.audit_round_list())
@@ -223,11 +201,11 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
     }
 
 
-@audit_roles_required
+@role_required(*selectors.AUDIT_ROLES)
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole annex 2 form; the body's part editable by its supervisor in draft/returned, the
     evaluator's part by the right auditor once submitted."""
-    form = _get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
     staff = getattr(request.user, "staff", None)
     perms = Permissions.of(staff, form)
     if request.method == "POST":
@@ -301,10 +279,10 @@ def _form_post(
     return done
 
 
-@audit_roles_required
+@role_required(*selectors.AUDIT_ROLES)
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Annex 2 printed: the header and the tables of §1–§6, A4 landscape."""
-    form = _get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
     pdf = audit_form_pdf_bytes(form, request=request)
     return pdf_response(pdf, f"audit-{form.round.year}-{form.round.number}-unit-{form.unit_id}.pdf")
 
@@ -426,10 +404,10 @@ def _entry(record, form: AuditForm, row_titles: dict[str, str], staff_names: dic
     )
 
 
-@audit_roles_required
+@role_required(*selectors.AUDIT_ROLES)
 def form_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every change of the form, newest first: who, when, what before and after."""
-    form = _get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
     records = list(change_history(form))
     staff_ids = {
         v

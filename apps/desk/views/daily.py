@@ -4,12 +4,9 @@ A desk clerk opens it on their own rows of today and may widen it to the whole d
 auditors open it on the whole desk of their unit and may pick any clerk or desk in their scope.
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -18,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from apps.core.access import role_required
 from apps.core.forms import JalaliDateField, PortalForm
 from apps.core.jalali import format_date
 from apps.core.pdf import pdf_response, render_pdf
@@ -34,18 +32,6 @@ REPORT_ROLES = (
 )
 # The choice value for "every clerk" / "every desk"; an empty value means "the default for me".
 ALL = "all"
-
-
-def _report_reader(view):
-    @wraps(view)
-    @login_required
-    @require_GET
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not roles.has_role(request.user, *REPORT_ROLES):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class DailyReportForm(PortalForm):
@@ -162,14 +148,16 @@ def _page(request: HttpRequest, form: DailyReportForm, context: dict | None) -> 
     )
 
 
-@_report_reader
+@role_required(*REPORT_ROLES)
+@require_GET
 def daily_report(request: HttpRequest) -> HttpResponse:
     """Table 2 on screen, with the form and the PDF and Excel buttons."""
     form, context = _report(request)
     return _page(request, form, context)
 
 
-@_report_reader
+@role_required(*REPORT_ROLES)
+@require_GET
 def daily_report_pdf(request: HttpRequest) -> HttpResponse:
     """Table 2 printed: A4 landscape, the circular's columns, the signature boxes."""
     form, context = _report(request)
@@ -179,7 +167,8 @@ def daily_report_pdf(request: HttpRequest) -> HttpResponse:
     return pdf_response(pdf, _filename(context["report"], "pdf"))
 
 
-@_report_reader
+@role_required(*REPORT_ROLES)
+@require_GET
 def daily_report_xlsx(request: HttpRequest) -> HttpResponse:
     """Table 2 as an Excel workbook of one right-to-left sheet."""
     form, context = _report(request)

@@ -6,12 +6,11 @@ address instead. Everything a clerk or supervisor touches is scoped with scope_q
 counter or unit outside the user's scope answers 404.
 """
 
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from apps.core.access import role_required
 from apps.core.forms import JalaliDateField, PortalForm
 from apps.core.scoping import scope_queryset
 from apps.core.templatetags.portal import digits
@@ -40,18 +40,6 @@ COUNTER_REFRESH_SECONDS = 30
 
 def _kiosk_rate(group, request) -> str:
     return getattr(settings, "QUEUE_KIOSK_RATE", DEFAULT_KIOSK_RATE)
-
-
-def _callers_only(view):
-    """Logged in as a desk clerk or supervisor; anyone else logged in gets 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not roles.has_role(request.user, *CALLERS):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 def _scoped_counter(request: HttpRequest, counter_id: int) -> Counter:
@@ -140,7 +128,7 @@ def queue_board(request: HttpRequest, unit_id: int) -> HttpResponse:
 # --- the counter ----------------------------------------------------------------------------------
 
 
-@_callers_only
+@role_required(*CALLERS)
 @require_GET
 def queue_home(request: HttpRequest) -> HttpResponse:
     """The counters a clerk may call to, with links to each desk's kiosk, board and figures."""
@@ -151,7 +139,7 @@ def queue_home(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/queue_home.html", {"counters": counters, "mine": mine, "units": units})
 
 
-@_callers_only
+@role_required(*CALLERS)
 @require_GET
 def queue_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     """The clerk's page of one counter: who is at it now, how many wait, the buttons."""
@@ -168,7 +156,7 @@ def queue_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     )
 
 
-@_callers_only
+@role_required(*CALLERS)
 @require_POST
 def queue_call_next(request: HttpRequest, counter_id: int) -> HttpResponse:
     counter = _scoped_counter(request, counter_id)
@@ -185,7 +173,7 @@ def queue_call_next(request: HttpRequest, counter_id: int) -> HttpResponse:
 
 
 def _close_view(closer, done_message):
-    @_callers_only
+    @role_required(*CALLERS)
     @require_POST
     def view(request: HttpRequest, counter_id: int, ticket_id: int) -> HttpResponse:
         counter = _scoped_counter(request, counter_id)

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from apps.core.access import role_required
 from apps.core.pdf import pdf_response, render_pdf
 from apps.reports import annex3, excel, selectors
 from apps.reports.forms import Annex3Form, default_period
-from apps.reports.views.pages import report_reader
 
 
 def _respond(request: HttpRequest, *, table: dict, name: str, form: Annex3Form) -> HttpResponse:
@@ -46,7 +46,7 @@ def _data(request: HttpRequest, **defaults):
     return data
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def annex3_table2(request: HttpRequest) -> HttpResponse:
     """Table 2: the bodies with a headquarters the reader may see, one row each."""
@@ -58,7 +58,7 @@ def annex3_table2(request: HttpRequest) -> HttpResponse:
     return _respond(request, table=table, name="table2", form=form)
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def annex3_table1(request: HttpRequest) -> HttpResponse:
     """Table 1 of one province the reader may see (another province answers 404)."""

@@ -1,34 +1,19 @@
 """Report pages: the list with its on-demand form, the progress page, the report and its files."""
 
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.access import role_required
 from apps.reports import selectors
 from apps.reports.forms import ReportFilterForm, ReportRequestForm, default_period
 from apps.reports.models import Report
 from apps.reports.services import report_request
 
 PER_PAGE = 30
-
-
-def report_reader(view):
-    """Login required, and a role that reads reports (supervisors, auditors, administrators)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.can_read_reports(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _request_form(user, data=None) -> ReportRequestForm:
@@ -65,14 +50,14 @@ def _list_page(request: HttpRequest, form: ReportRequestForm, *, status: int = 2
     )
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
     """The reports the user may read, with filters, and the form that compiles one on demand."""
     return _list_page(request, _request_form(request.user))
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_POST
 def report_new(request: HttpRequest) -> HttpResponse:
     """Queue a report on demand and go to its progress page."""
@@ -90,7 +75,7 @@ def _readable(request: HttpRequest, pk: int) -> Report:
     return get_object_or_404(selectors.report_list(user=request.user), pk=pk)
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress of a compilation; refreshes itself every 3 s (no script) until the report is ready."""
@@ -102,7 +87,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The frozen figures with their charts, the ranking and its formula, and the downloads."""
@@ -131,13 +116,13 @@ def _file(report: Report, field: str, content_type: str) -> FileResponse:
     return response
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
     return _file(_readable(request, pk), "pdf", "application/pdf")
 
 
-@report_reader
+@role_required(*selectors.READER_ROLES)
 @require_GET
 def report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     from apps.reports.excel import XLSX_MIME
