@@ -297,3 +297,23 @@ def test_dashboard_counters_count_live_requests_and_waiting_stages(desk):
     RequestStage.objects.filter(request=second, state=RequestStage.State.ACTIVE).update(
         due_at=timezone.now() - dt.timedelta(hours=1))
     assert selectors.dashboard_counts(user=clerk.user)["overdue_stages"] == 1
+
+
+def test_the_migration_fills_stages_done_at_for_requests_already_waiting(desk):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("apps.desk.migrations.0002_request_live_indexes").stages_done_at_fill
+    _unit, _clerk, officer, _service = desk
+    waiting, working = _register(desk), _register(desk, applicant=services.Applicant(
+        national_code="0013542419", full_name="علی رضایی", mobile="09121234568"))
+    for stage in waiting.stages.order_by("order"):
+        services.stage_complete(stage_id=stage.pk, by=officer)
+    last = waiting.stages.order_by("-order").first().finished_at
+    ServiceRequest.objects.update(stages_done_at=None)  # as before the field existed
+    fill(apps, None)
+    waiting.refresh_from_db()
+    working.refresh_from_db()
+    assert waiting.stages_done_at == last
+    assert working.stages_done_at is None
