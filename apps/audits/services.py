@@ -177,18 +177,6 @@ def _zones() -> _Zones:
     return _Zones(OrgUnit.objects.filter(level__in=AUDITED_LEVELS).only("pk", "path"))
 
 
-def _period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    """[first Tehran midnight, last Tehran midnight) of the period, as aware datetimes."""
-    tz = timezone.get_default_timezone()
-    return (
-        dt.datetime.combine(period.start, dt.time.min, tzinfo=tz),
-        dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
-    )
-
-
-# --- pre-fill -----------------------------------------------------------------------------------
-
-
 def _catalog(body_ids: Iterable[int]) -> dict[int, list[SubService]]:
     """Active services of the bodies with what their information documents publish (a few queries)."""
 
@@ -283,7 +271,7 @@ def desk_figures(*, unit: OrgUnit, period: Period, zones: _Zones | None = None) 
     from apps.feedback.models import SurveyResponse
 
     zones = zones or _zones()
-    start, end = _period_bounds(period)
+    start, end = period.bounds()
     requests = ServiceRequest.objects.filter(
         zones.q(unit),
         channel=ServiceRequest.Channel.DESK,

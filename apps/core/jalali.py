@@ -68,6 +68,16 @@ def jalali_to_gregorian(year: int, month: int, day: int) -> dt.date:
     return jdatetime.date(year, month, day).togregorian()
 
 
+def tehran_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The days first…last (both inclusive) as aware datetimes [00:00 of first, 00:00 after last) in
+    the project's zone, Asia/Tehran: the one way every period becomes a database filter."""
+    zone = timezone.get_default_timezone()
+    return (
+        timezone.make_aware(dt.datetime.combine(first, dt.time.min), zone),
+        timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min), zone),
+    )
+
+
 def weekday_name(value: dt.date) -> str:
     return to_jalali(value).strftime("%A")
 
@@ -107,6 +117,10 @@ class Period:
         if last_month == 12:
             return jalali_to_gregorian(self.year + 1, 1, 1) - dt.timedelta(days=1)
         return jalali_to_gregorian(self.year, last_month + 1, 1) - dt.timedelta(days=1)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[00:00 Tehran of the first day, 00:00 Tehran of the day after the last)."""
+        return tehran_bounds(self.start, self.end)
 
     def __str__(self) -> str:
         return f"{self.year}-{self.kind}{self.number}"

@@ -12,12 +12,11 @@ import io
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from apps.core.jalali import format_date
+from apps.core.jalali import format_date, tehran_bounds
 from apps.core.scoping import scope_queryset
 from apps.desk.models import ServiceRequest
 from apps.orgs.models import OrgUnit, Staff
@@ -95,14 +94,6 @@ class DailyReport:
         return self.start == self.end
 
 
-def tehran_day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[00:00 of `start`, 00:00 of the day after `end`) in the project's zone, Asia/Tehran."""
-    zone = timezone.get_default_timezone()
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min), zone)
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), zone)
-    return since, until
-
-
 def _requests(
     *, user, start: dt.date, end: dt.date, clerk_id: int | None, unit_id: int | None
 ) -> QuerySet[ServiceRequest]:
@@ -110,7 +101,7 @@ def _requests(
         raise ValueError("the period ends before it starts")
     if (end - start).days + 1 > MAX_DAYS:
         raise ValueError(f"a daily report covers at most {MAX_DAYS} days")
-    since, until = tehran_day_bounds(start, end)
+    since, until = tehran_bounds(start, end)
     qs = scope_queryset(ServiceRequest.objects.all(), user).filter(
         received_at__gte=since, received_at__lt=until
     )

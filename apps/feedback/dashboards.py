@@ -30,7 +30,7 @@ from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.text import to_persian_digits
 from apps.feedback import indices
 from apps.feedback.models import StaffRating, SurveyResponse
-from apps.feedback.ratings import SCORES, RatingSummary, _period_bounds, rating_list
+from apps.feedback.ratings import SCORES, RatingSummary, period_bounds, rating_list
 from apps.orgs import roles
 from apps.orgs.models import Body, OrgUnit, Province, Staff
 
@@ -134,7 +134,7 @@ def period_months(period: Period | MonthSpan) -> list[JalaliMonth]:
 
 
 def _month_q(field: str, month: JalaliMonth) -> Q:
-    start, end = _period_bounds((month.start, month.end))
+    start, end = period_bounds((month.start, month.end))
     return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
@@ -413,7 +413,7 @@ def dashboard_ratings(
 
 
 def _responses(*, user, scope: DashboardScope, period) -> QuerySet[SurveyResponse]:
-    start, end = _period_bounds(period)
+    start, end = period_bounds(period)
     qs = scope_queryset(SurveyResponse.objects.all(), user).filter(
         submitted_at__gte=start, submitted_at__lt=end
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.core.jalali import tehran_bounds
 from apps.core.scoping import scope_queryset
 from apps.feedback.models import SCALE_MAX, SCALE_MIN, StaffRating
 from apps.orgs.models import Staff
@@ -57,14 +58,11 @@ def day_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime
     return start, start + dt.timedelta(days=1)
 
 
-def _period_bounds(period) -> tuple[dt.datetime, dt.datetime]:
-    """A period (apps.core.jalali.Period, or a (first day, last day) pair of dates, both inclusive)
-    as aware datetimes [start, end) in Tehran time."""
+def period_bounds(period) -> tuple[dt.datetime, dt.datetime]:
+    """A period (apps.core.jalali.Period, a month span, or a (first day, last day) pair of dates, both
+    inclusive) as aware datetimes [start, end) in Tehran time."""
     first, last = (period.start, period.end) if hasattr(period, "start") else period
-    tz = timezone.get_default_timezone()
-    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min), tz)
-    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min), tz)
-    return start, end
+    return tehran_bounds(first, last)
 
 
 def rating_list(*, staff_qs: QuerySet[Staff] | None = None, user=None, period=None) -> QuerySet[StaffRating]:
@@ -77,7 +75,7 @@ def rating_list(*, staff_qs: QuerySet[Staff] | None = None, user=None, period=No
     else:
         qs = scope_queryset(StaffRating.objects.all(), user)
     if period is not None:
-        start, end = _period_bounds(period)
+        start, end = period_bounds(period)
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
     return qs
 

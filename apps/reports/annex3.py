@@ -18,7 +18,7 @@ from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
 from apps.catalog.models import Channel, ServiceType, SubService
 from apps.core.jalali import Period
 from apps.orgs.models import Body, OrgUnit, Province
-from apps.reports.figures import channel_block, pct, period_window, r1
+from apps.reports.figures import channel_block, pct, r1
 from apps.reports.scopes import Scope
 
 TABLE2_TITLE = "جدول ۲- قالب ارسال اطلاعات توسط ستاد مرکزی دستگاه‌های اجرایی به سازمان اداری و استخدامی کشور"
@@ -117,7 +117,7 @@ def table2(*, period: Period | str, bodies=None, hq_only: bool = True) -> dict:
     """Annex 3 table 2 for the bimonth: one row per body with a headquarters (in `bodies` when given;
     every body of `bodies` when not `hq_only`)."""
     period = bimonth(period)
-    _start, end = period_window(period)
+    _start, end = period.bounds()
     rows = _rows(table2_bodies(bodies) if hq_only else bodies, end)
     return {"title": TABLE2_TITLE, "period": str(period), "rows": rows, "totals": _totals(rows)}
 
@@ -194,7 +194,7 @@ def table1(*, period: Period | str, province: Province | int, bodies=None) -> di
     round at units in the province."""
     period = bimonth(period)
     province_id = getattr(province, "pk", province)
-    _start, end = period_window(period)
+    _start, end = period.bounds()
     qs = Scope(Scope.PROVINCE, province_id).bodies()
     if bodies is not None:
         qs = qs.filter(pk__in=bodies.values("pk"))

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.utils import timezone
 
 from apps.catalog.models import Channel, ServiceType, SubService
 from apps.core.jalali import Period
@@ -109,14 +108,6 @@ def ranking_score(components: dict[str, float | None]) -> float | None:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-
-def period_window(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    """[00:00 Tehran of the first day, 00:00 Tehran of the day after the last day)."""
-    zone = timezone.get_default_timezone()
-    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time.min), zone)
-    end = timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min), zone)
-    return start, end
 
 
 def r1(value: float | None) -> float | None:
@@ -524,7 +515,7 @@ def report_figures(
         if progress:
             progress(value)
 
-    start, end = period_window(period)
+    start, end = period.bounds()
     figures = {
         "schema": SCHEMA,
         "kind": kind,
