@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal needs, only those that are missing.
-#   runtime: Pango for WeasyPrint's Persian shaping, gettext to compile messages
+#   runtime: Pango (and HarfBuzz's subsetter) for WeasyPrint's Persian shaping, gettext to compile
+#            messages, the PostgreSQL client for `manage.py backup` / `restore`
 #   --test:  Chromium for the browser journeys, poppler-utils to read PDFs back in tests
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 gettext fonts-dejavu-core)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(chromium poppler-utils)
 fi
@@ -13,6 +14,8 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Any installed major version of the PostgreSQL client will do (it must not be older than the server).
+command -v pg_dump >/dev/null || missing+=(postgresql-client)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if ! command -v apt-get >/dev/null; then

@@ -1,0 +1,17 @@
+"""gunicorn settings of the web nodes (Dockerfile, docker-compose.yml, the CI smoke job), from the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Sync workers: requests are short; PDFs and workbooks of any size are built by Celery workers.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(min(2 * multiprocessing.cpu_count() + 1, 9))))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+# Recycle workers now and then, so a slow leak in a library never grows into an outage.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+accesslog = "-"
+# The address of the client is taken by the portal itself (apps.core.net.client_ip) from the
+# X-Forwarded-For hops it trusts; gunicorn only needs to trust the proxy for the scheme header.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
