@@ -123,12 +123,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery -----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis, answered from process memory while Redis is unreachable (apps/core/cache.py): a cache
+    # outage must not stop the desks.
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+            "OPTIONS": {"RETRY_SECONDS": float(os.environ.get("CACHE_RETRY_SECONDS", "5"))},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Parallel test processes (pytest-xdist gw0, gw1…) each clear the cache between tests: each gets
+    # a Redis database of its own (1, 2…) so one never wipes the other's rate-limit counters.
+    _db = 1 + int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}" if REDIS_URL.count("/") > 2 else f"{REDIS_URL}/{_db}"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)
+# No task result is ever read (progress lives in the database rows), and a result backend that is
+# down makes every apply_async wait ~20 s and raise: none unless one is asked for.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing while the broker is down fails within a second instead of blocking the web request;
+# apps.core.jobs logs it and the beat sweeps pick the work up later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 3, "retry_on_timeout": False}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # No broker: tasks run in the web process as they are queued, so one command gives a working portal.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

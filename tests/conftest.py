@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from apps.core import messaging
 from apps.orgs import roles
 from tests.factories import OrgUnitFactory, staff_user
 
@@ -10,8 +11,10 @@ def _isolated(settings):
     # Fast hashing in tests; rate-limit counters must not leak from one test to the next.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    messaging.outbox.clear()
     yield
     cache.clear()
+    messaging.outbox.clear()
 
 
 @pytest.fixture

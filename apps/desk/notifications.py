@@ -147,16 +147,11 @@ def _send_row(pk: int) -> str | None:
         return None
 
 
-def request_event_notify(*, request_id: int, event: str, event_key: str = "") -> list[Notification]:
-    """Send the applicant the news of one event by SMS (and email when given), at most once per
-    channel; raises NotificationFailed when a channel failed, so the task retries."""
+def notifications_prepare(*, request: ServiceRequest, event: str, event_key: str = "") -> list[Notification]:
+    """The PENDING rows of one event, one per channel the applicant gave; created in the caller's
+    transaction, so the news survives a broker that cannot take the task (the beat sweep sends it)."""
     if event not in Notification.Event.values:
         raise ValueError(f"Unknown notification event: {event!r}")
-    request = ServiceRequest.objects.select_related("service__body").filter(pk=request_id).first()
-    if request is None:
-        logger.warning("Notification for request %s skipped: the request no longer exists.", request_id)
-        return []
-
     recipients = {Notification.Channel.SMS: request.mobile, Notification.Channel.EMAIL: request.email}
     existing = {
         n.channel: n for n in Notification.objects.filter(request=request, event=event, event_key=event_key)
@@ -181,7 +176,20 @@ def request_event_notify(*, request_id: int, event: str, event_key: str = "") ->
                 defaults={"recipient": recipient, "body": body},
             )
         rows.append(row)
+    return rows
 
+
+def request_event_notify(*, request_id: int, event: str, event_key: str = "") -> list[Notification]:
+    """Send the applicant the news of one event by SMS (and email when given), at most once per
+    channel; raises NotificationFailed when a channel failed, so the task retries."""
+    if event not in Notification.Event.values:
+        raise ValueError(f"Unknown notification event: {event!r}")
+    request = ServiceRequest.objects.select_related("service__body").filter(pk=request_id).first()
+    if request is None:
+        logger.warning("Notification for request %s skipped: the request no longer exists.", request_id)
+        return []
+
+    rows = notifications_prepare(request=request, event=event, event_key=event_key)
     errors = []
     for row in rows:
         if row.state == Notification.State.SENT:

@@ -16,6 +16,7 @@ from apps.catalog.models import SubService
 from apps.catalog.selectors import service_promised_at
 from apps.core import worktime
 from apps.core.jalali import to_jalali
+from apps.core.jobs import enqueue_on_commit
 from apps.desk.models import (
     Notification,
     RequestDocument,
@@ -61,13 +62,14 @@ def _event(request: ServiceRequest, action: str, *, actor=None, stage=None, from
 
 
 def _notify(request: ServiceRequest, event: str, event_key: str = "") -> None:
+    from apps.desk.notifications import notifications_prepare
     from apps.desk.tasks import notify_request_event
 
-    # robust: a failing gateway (run in-process when there is no broker) must not turn an already
-    # committed registration into an error page; the row stays FAILED and the beat task resends it.
-    transaction.on_commit(
-        lambda: notify_request_event.delay(request_id=request.pk, event=event, event_key=event_key), robust=True
-    )
+    # The rows are written with the transition, the sending is queued after commit: if the broker
+    # cannot take the task (or the gateway fails in-process), the transition stands, the rows stay
+    # PENDING or FAILED, and the beat sweep (notifications_resend_failed) sends them once.
+    notifications_prepare(request=request, event=event, event_key=event_key)
+    enqueue_on_commit(notify_request_event, request_id=request.pk, event=event, event_key=event_key)
 
 
 def _activate(stage: RequestStage, *, now) -> None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.jalali import Period
+from apps.core.jobs import enqueue_on_commit
 from apps.core.pdf import render_pdf
 from apps.orgs.models import Body, County, OrgUnit, Province
 from apps.reports import annex3, excel
@@ -96,7 +97,9 @@ def report_request(*, kind: str, period: Period | str, scope: Scope, by=None) ->
 def _queue(*, kind: str, period: str, scope: Scope) -> None:
     from apps.reports.tasks import reports_compile_period
 
-    transaction.on_commit(lambda: reports_compile_period.delay(kind=kind, period=period, scope=scope.key))
+    # A broker outage leaves the report PENDING; it goes stale and the next request or nightly run
+    # queues it again.
+    enqueue_on_commit(reports_compile_period, kind=kind, period=period, scope=scope.key)
 
 
 def _claim(*, kind: str, period: Period, scope: Scope) -> Report | None:

@@ -34,7 +34,9 @@ def auditor(world):
 def queued(monkeypatch):
     """A broker whose worker has not picked the task up yet: the request is only recorded."""
     sent = []
-    monkeypatch.setattr("apps.reports.tasks.reports_compile_period.delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(
+        "apps.reports.tasks.reports_compile_period.apply_async", lambda kwargs, **options: sent.append(kwargs)
+    )
     return sent
 
 

@@ -121,7 +121,9 @@ def test_on_demand_form_queues_and_the_status_page_refreshes_until_done(
     """GIVEN a broker that has not run the task yet WHEN the auditor asks for Sari's quarter THEN the
     status page shows the queued report and refreshes itself; once compiled it goes to the report."""
     queued = []
-    monkeypatch.setattr("apps.reports.tasks.reports_compile_period.delay", lambda **kw: queued.append(kw))
+    monkeypatch.setattr(
+        "apps.reports.tasks.reports_compile_period.apply_async", lambda kwargs, **options: queued.append(kwargs)
+    )
     client.force_login(provincial)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.catalog import selectors
 from apps.catalog.models import Channel, SubService, WorkflowStage
@@ -61,7 +61,7 @@ def _group_account(account: str) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def print_brochure(request: HttpRequest, pk: int) -> HttpResponse:
     """The information document of a service as a brochure to hand out or post (A4, or A5 with ?size=a5)."""
     service = _service_document(user=request.user, pk=pk)
@@ -93,7 +93,7 @@ def print_brochure(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def print_workflow(request: HttpRequest, pk: int) -> HttpResponse:
     """Table 1 of guide 2 (جدول ۱): the workflow stages of a service with their agreed durations."""
     service = _service_document(user=request.user, pk=pk)
@@ -119,7 +119,7 @@ def _sign_density(count: int) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def print_counter_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """The sign above a counter: its number and the sub-services it serves (guide 2, step 8)."""
     counter = get_or_404(org_selectors.counter_get, user=request.user, pk=pk)
@@ -137,7 +137,7 @@ def print_counter_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def print_name_plate(request: HttpRequest, pk: int) -> HttpResponse:
     """An employee's desk name plate: name, post, main duties, unit (seed 001 item 7)."""
     member = get_or_404(org_selectors.staff_get, user=request.user, pk=pk)

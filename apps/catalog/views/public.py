@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.http import urlencode
 from django.utils.text import get_valid_filename
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_ratelimit.decorators import ratelimit
 
 from apps.catalog import selectors
@@ -40,7 +40,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/public_not_found.html", status=404)
 
 
-@require_GET
+@require_safe
 @ratelimit(key="ip", rate=_search_rate, block=True)
 def service_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the published services; the bodies to browse when nothing is asked yet."""
@@ -76,7 +76,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The information document of one active service (SPEC §3)."""
     try:
@@ -100,7 +100,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def form_download(request: HttpRequest, pk: int, form_id: int) -> FileResponse:
     """A published form or letter template, as an attachment named after its title."""
     try:
@@ -120,7 +120,7 @@ def _download_name(form) -> str:
         return stored.name
 
 
-@require_GET
+@require_safe
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A body's published services and the counters of its desks, with what each counter serves."""
     body = selectors.public_body_list().filter(pk=pk).first()

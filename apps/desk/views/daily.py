@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.access import role_required
 from apps.core.forms import JalaliDateField, PortalForm
@@ -149,7 +149,7 @@ def _page(request: HttpRequest, form: DailyReportForm, context: dict | None) -> 
 
 
 @role_required(*REPORT_ROLES)
-@require_GET
+@require_safe
 def daily_report(request: HttpRequest) -> HttpResponse:
     """Table 2 on screen, with the form and the PDF and Excel buttons."""
     form, context = _report(request)
@@ -157,7 +157,7 @@ def daily_report(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*REPORT_ROLES)
-@require_GET
+@require_safe
 def daily_report_pdf(request: HttpRequest) -> HttpResponse:
     """Table 2 printed: A4 landscape, the circular's columns, the signature boxes."""
     form, context = _report(request)
@@ -168,7 +168,7 @@ def daily_report_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*REPORT_ROLES)
-@require_GET
+@require_safe
 def daily_report_xlsx(request: HttpRequest) -> HttpResponse:
     """Table 2 as an Excel workbook of one right-to-left sheet."""
     form, context = _report(request)

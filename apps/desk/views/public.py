@@ -70,10 +70,10 @@ def _lookup(raw: str) -> tuple[ServiceRequest | None, str]:
     return sr, ""
 
 
-@ratelimit(key="ip", rate=_track_rate, method=["GET", "POST"], block=True)
+@ratelimit(key="ip", rate=_track_rate, method=["GET", "HEAD", "POST"], block=True)
 @ratelimit(key="ip", rate=_verify_rate, method="POST", block=True)
 @ratelimit(key=_code_key, rate=_verify_rate, method="POST", block=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     """Tracking: status, timeline, promised date; personal data only after the national code."""
     raw = request.POST.get("code") or request.GET.get("code", "")
@@ -133,7 +133,7 @@ def _edesk_unit(service: SubService):
 
 
 @ratelimit(key="ip", rate=_verify_rate, method="POST", block=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     """Online submission on the e-desk: confirm the mobile by a one-time code, then the intake form."""
     from apps.desk.otp import otp_send, otp_verify

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.access import role_required
@@ -60,7 +60,7 @@ def _posted_id(request: HttpRequest, name: str) -> int | None:
 # --- the hall -------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate=_kiosk_rate, method="POST", block=True)
 def queue_kiosk(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Big buttons per sub-service and per counter; a press issues a ticket and shows it."""
@@ -89,7 +89,7 @@ def queue_kiosk(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
     """The printable ticket: number, where to go, when it was taken and how many are ahead."""
     try:
@@ -108,7 +108,7 @@ def queue_ticket(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def queue_board(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The waiting-room screen; it reloads itself, no script needed."""
     unit = get_object_or_404(OrgUnit, pk=unit_id)
@@ -129,7 +129,7 @@ def queue_board(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @role_required(*CALLERS)
-@require_GET
+@require_safe
 def queue_home(request: HttpRequest) -> HttpResponse:
     """The counters a clerk may call to, with links to each desk's kiosk, board and figures."""
     counters = list(queue.queue_counter_list(user=request.user))
@@ -140,7 +140,7 @@ def queue_home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*CALLERS)
-@require_GET
+@require_safe
 def queue_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     """The clerk's page of one counter: who is at it now, how many wait, the buttons."""
     counter = _scoped_counter(request, counter_id)
@@ -220,7 +220,7 @@ def _figures_row(figures: queue.QueueFigures) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def queue_figures(request: HttpRequest, unit_id: int) -> HttpResponse:
     """One day of a desk's queue per counter: issued, served, not come, average and longest wait."""
     unit = _scoped_unit(request, unit_id)

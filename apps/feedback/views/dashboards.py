@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
 from apps.core.access import get_or_404
@@ -369,7 +369,7 @@ def _with_links(context: dict) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Ratings and questionnaire figures of the chosen area and period, with drill-down links."""
     context = _board(request)
@@ -377,7 +377,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     """The figures of the dashboard as an Excel workbook (right-to-left sheets)."""
     context = _board(request)

@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.access import get_or_404, role_required
@@ -97,7 +97,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*QR_ROLES)
-@require_GET
+@require_safe
 def qr_list(request: HttpRequest) -> HttpResponse:
     """Staff of my units with the state of their code: issue, reissue and print."""
     user = request.user
@@ -183,7 +183,7 @@ def qr_issue_unit(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*QR_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def qr_reissue(request: HttpRequest, staff_id: int) -> HttpResponse:
     """A lost card: confirm, then revoke the old code and issue a new one."""
     member = get_or_404(_scoped_staff(request.user).select_related("unit").get, pk=staff_id, active=True)
@@ -224,7 +224,7 @@ def _card(code: StaffQRCode, image: str) -> dict:
 
 
 @role_required(*QR_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def qr_cards_pdf(request: HttpRequest) -> HttpResponse:
     """An A4 sheet (or many) of cut-out cards, one per employee with a live code: ?unit=<id> for a
     unit and below, or ?staff=1&staff=2 (POSTed from the list's checkboxes as well). One render."""
@@ -257,7 +257,7 @@ def qr_cards_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*QR_ROLES)
-@require_GET
+@require_safe
 def qr_sign_pdf(request: HttpRequest, staff_id: int) -> HttpResponse:
     """A desk or door sign with one employee's code, large: A5 (A4 with ?size=a4)."""
     member = get_or_404(_scoped_staff(request.user).select_related("unit", "body__parent").get, pk=staff_id)
@@ -284,7 +284,7 @@ def qr_sign_pdf(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 
 @role_required(*QR_ROLES)
-@require_GET
+@require_safe
 def qr_poster_pdf(request: HttpRequest) -> HttpResponse:
     """The participation guide poster (راهنمای مشارکت در ارزیابی کارکنان) with the body's name."""
     bodies = scope_by_body(Body.objects.select_related("parent"), request.user, body_field="pk")
@@ -302,7 +302,7 @@ def qr_poster_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*REVIEW_ROLES)
-@require_GET
+@require_safe
 def rating_review(request: HttpRequest) -> HttpResponse:
     """Ratings held out of every average (bursts) until a supervisor accepts or rejects them."""
     page = Paginator(ratings.held_ratings(user=request.user), 50).get_page(request.GET.get("page"))
@@ -325,7 +325,7 @@ def rating_review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_ratings(request: HttpRequest, staff_id: int) -> HttpResponse:
     """One employee's ratings: average, count, distribution and the latest comments."""
     member = get_or_404(_scoped_staff(request.user).select_related("unit", "body").get, pk=staff_id)
@@ -468,7 +468,7 @@ def _card_invalid(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @ratelimit(key="ip", rate=_rating_rate, method="POST", block=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     """The page a scanned card opens: who served you, five levels, optional comment, tracking code
     and mobile. One rating per employee per device and per mobile per day."""
@@ -503,7 +503,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     return _with_device_cookie(render(request, "feedback/rate_form.html", context), device_id, is_new)
 
 
-@require_GET
+@require_safe
 def rate_thanks(request: HttpRequest, token: str) -> HttpResponse:
     code = qr.qr_code_live(token)
     if code is None:
@@ -511,7 +511,7 @@ def rate_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "feedback/rate_thanks.html", {"member": code.staff})
 
 
-@require_GET
+@require_safe
 def rate_photo(request: HttpRequest, token: str) -> FileResponse:
     """The employee's photo for their rating page, through the card's token: staff photos live in
     private storage and have no public URL."""

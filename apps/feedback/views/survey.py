@@ -57,9 +57,9 @@ def _answered(sr: ServiceRequest) -> bool:
     return SurveyResponse.objects.filter(request=sr).exists()
 
 
-@ratelimit(key="ip", rate=_page_rate, method=["GET", "POST"], block=True)
+@ratelimit(key="ip", rate=_page_rate, method=["GET", "HEAD", "POST"], block=True)
 @ratelimit(key="ip", rate=_submit_rate, method="POST", block=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def survey(request: HttpRequest, code: str) -> HttpResponse:
     """Table 5 online, for the applicant of a delivered (or refused / referred) request."""
     sr = _citizen_request(request, code)
@@ -105,7 +105,7 @@ def survey_thanks(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @role_required(*INTAKE_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def survey_paper_entry(request: HttpRequest, request_pk: int) -> HttpResponse:
     """The clerk types in a table 5 form the applicant filled on paper at the desk."""
     sr = _get_or_404(desk_selectors.request_get, user=request.user, pk=request_pk)

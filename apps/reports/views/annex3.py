@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.access import role_required
 from apps.core.pdf import pdf_response, render_pdf
@@ -47,7 +47,7 @@ def _data(request: HttpRequest, **defaults):
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def annex3_table2(request: HttpRequest) -> HttpResponse:
     """Table 2: the bodies with a headquarters the reader may see, one row each."""
     form = Annex3Form(_data(request, period=default_period("B")))
@@ -59,7 +59,7 @@ def annex3_table2(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def annex3_table1(request: HttpRequest) -> HttpResponse:
     """Table 1 of one province the reader may see (another province answers 404)."""
     provinces = list(selectors.table1_provinces(request.user))

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.access import role_required
 from apps.reports import selectors
@@ -51,7 +51,7 @@ def _list_page(request: HttpRequest, form: ReportRequestForm, *, status: int = 2
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def report_list(request: HttpRequest) -> HttpResponse:
     """The reports the user may read, with filters, and the form that compiles one on demand."""
     return _list_page(request, _request_form(request.user))
@@ -76,7 +76,7 @@ def _readable(request: HttpRequest, pk: int) -> Report:
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress of a compilation; refreshes itself every 3 s (no script) until the report is ready."""
     report = _readable(request, pk)
@@ -88,7 +88,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The frozen figures with their charts, the ranking and its formula, and the downloads."""
     report = _readable(request, pk)
@@ -117,13 +117,13 @@ def _file(report: Report, field: str, content_type: str) -> FileResponse:
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
     return _file(_readable(request, pk), "pdf", "application/pdf")
 
 
 @role_required(*selectors.READER_ROLES)
-@require_GET
+@require_safe
 def report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     from apps.reports.excel import XLSX_MIME
 
