@@ -299,8 +299,11 @@ CONTENT_SECURITY_POLICY = {
 }
 
 RATELIMIT_VIEW = "apps.core.views.ratelimited"
-# Behind a proxy, the client address comes from X-Forwarded-For (set TRUSTED_PROXY=1 there).
-RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if env_bool("TRUSTED_PROXY", False) else "REMOTE_ADDR"
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (nginx alone: 1; a load
+# balancer and nginx: 2). The client address is the entry that many places from the right
+# (apps.core.net.client_ip); 0 reads REMOTE_ADDR only. TRUSTED_PROXY=1 is the older name for 1 hop.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1" if env_bool("TRUSTED_PROXY", False) else "0"))
+RATELIMIT_IP_META_KEY = "apps.core.net.client_ip"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- API --------------------------------------------------------------------------------------

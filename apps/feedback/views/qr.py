@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.access import get_or_404, role_required
+from apps.core.net import client_ip
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.templatetags.portal import digits
@@ -424,12 +425,6 @@ def _rating_rate(group, request) -> str:
     return settings.RATING_RATE
 
 
-def _client_address(request: HttpRequest) -> str:
-    # The same header django_ratelimit trusts (RATELIMIT_IP_META_KEY): behind the proxy, its first hop.
-    value = request.META.get(settings.RATELIMIT_IP_META_KEY, "") or request.META.get("REMOTE_ADDR", "")
-    return value.split(",")[0].strip()
-
-
 def _device(request: HttpRequest) -> tuple[str, bool]:
     """(the browser's signed device id, whether it is new and must be set as a cookie)."""
     try:
@@ -443,7 +438,7 @@ def _device_key(request: HttpRequest, device_id: str, is_new: bool) -> str:
     # one device per address and browser, not a new device on every post.
     return services.rating_device_key(
         device_id="" if is_new else device_id,
-        address=_client_address(request),
+        address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 
