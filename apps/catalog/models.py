@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core import worktime
 from apps.core.text import search_key
+from apps.core.uploads import PrivateFileField
 
 
 class ServiceType(models.TextChoices):
@@ -215,7 +216,7 @@ class ServiceForm(models.Model):
 
     service = models.ForeignKey(SubService, on_delete=models.CASCADE, related_name="forms", verbose_name=_("sub-service"))
     title = models.CharField(_("form or template"), max_length=300)
-    file = models.FileField(_("file"), upload_to=service_form_path)
+    file = PrivateFileField(_("file"), upload_to=service_form_path, kind="documents")
 
     class Meta:
         verbose_name = _("form or letter template")

@@ -6,18 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import SubService
 from apps.core.forms import LegalIdField, MobileField, NationalCodeField, PortalForm
-from apps.core.uploads import SCANS, validate_upload
+from apps.core.uploads import UploadField
 from apps.desk.models import ServiceRequest
 
 
-class ScanField(forms.FileField):
-    """A scan of a document: PDF, JPEG or PNG, sniffed from the content, at most 5 MB."""
+class ScanField(UploadField):
+    """A scan of a document: PDF, JPEG or PNG, checked by apps.core.uploads, at most 5 MB."""
 
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload:
-            upload.detected_type = validate_upload(upload, allowed=SCANS)
-        return upload
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, kind="scans", **kwargs)
 
 
 class IntakeForm(PortalForm):

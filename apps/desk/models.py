@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import worktime
+from apps.core.uploads import PrivateFileField
 
 
 class ServiceRequest(models.Model):
@@ -114,7 +115,7 @@ class RequestDocument(models.Model):
     required = models.ForeignKey("catalog.RequiredDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     title = models.CharField(_("document"), max_length=300)
     received = models.BooleanField(_("received"), default=False)
-    file = models.FileField(_("scan"), upload_to="request-docs/%Y/%m/", blank=True)
+    file = PrivateFileField(_("scan"), upload_to="request-docs/%Y/%m/", blank=True, kind="scans")
     content_type = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
@@ -181,7 +182,7 @@ def stage_file_path(instance: "StageFile", filename: str) -> str:
 
 class StageFile(models.Model):
     stage = models.ForeignKey(RequestStage, on_delete=models.CASCADE, related_name="files", verbose_name=_("stage"))
-    file = models.FileField(_("file"), upload_to=stage_file_path)
+    file = PrivateFileField(_("file"), upload_to=stage_file_path, kind="scans")
     content_type = models.CharField(max_length=100, blank=True, editable=False)
     uploaded_by = models.ForeignKey("orgs.Staff", null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)

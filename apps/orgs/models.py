@@ -7,6 +7,8 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.uploads import PrivateFileField
+
 
 def default_weekly_off_days() -> list[int]:
     # Python weekday numbers (Monday = 0): Friday is the only day off set by law.
@@ -196,7 +198,7 @@ class Staff(models.Model):
     main_duties = models.TextField(_("main duties"), blank=True, help_text=_("Shown on the employee's name plate."))
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit"))
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="staff", editable=False, verbose_name=_("executive body"))
-    photo = models.ImageField(_("photo"), upload_to=staff_photo_path, blank=True)
+    photo = PrivateFileField(_("photo"), upload_to=staff_photo_path, blank=True, kind="images")
     mobile = models.CharField(_("mobile"), max_length=11, blank=True)
     active = models.BooleanField(_("active"), default=True)
 

@@ -162,7 +162,7 @@ def test_a_real_worker_sends_the_outage_sms_once_after_redis_returns(client, ser
         "DEBUG": "1",
     }
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+    worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--without-heartbeat",
          "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
         cwd=Path(django_settings.BASE_DIR), env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,

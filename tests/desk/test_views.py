@@ -15,11 +15,11 @@ from tests.factories import (
     registered_request,
     staff_user,
 )
+from tests.files import PDF
 from tests.pdf_utils import pdf_text
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
 @pytest.fixture

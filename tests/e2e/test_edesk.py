@@ -24,6 +24,7 @@ from tests.factories import (
     SubServiceFactory,
     WorkflowStageFactory,
 )
+from tests.files import PDF
 
 # Holidays and provinces come from data migrations, which a transactional test's flush would erase.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -32,7 +33,6 @@ WAIT = 20_000  # ms; two cores shared with other test runs
 MOBILE = "09123456789"
 NATIONAL_CODE = "0499370899"
 APPLICANT = "رضا حسینی"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _fa(message: str) -> str:

@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from apps.catalog import selectors
 from apps.catalog.models import Channel, ServiceType
 from apps.core.text import normalize_digits, normalize_text
+from apps.core.uploads import DOCUMENTS, private_file_response
 
 PAGE_SIZE = 25
 # Long enough for any title or code a person types; a cap keeps one request to a few LIKE clauses.
@@ -105,19 +106,18 @@ def form_download(request: HttpRequest, pk: int, form_id: int) -> FileResponse:
     """A published form or letter template, as an attachment named after its title."""
     try:
         form = selectors.public_service_form_get(service_pk=pk, pk=form_id)
-        handle = form.file.open("rb")
-    except (ObjectDoesNotExist, FileNotFoundError, ValueError) as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=_download_name(form))
+    return private_file_response(form.file, allowed=DOCUMENTS, filename=_download_name(form))
 
 
 def _download_name(form) -> str:
     # The title is what the citizen recognises in their downloads folder; the stored name is not.
-    stored = Path(form.file.name)
+    # The extension is added from the file's detected type.
     try:
-        return get_valid_filename(f"{form.title}{stored.suffix}")
+        return get_valid_filename(form.title)
     except SuspiciousFileOperation:
-        return stored.name
+        return Path(form.file.name).stem
 
 
 @require_safe

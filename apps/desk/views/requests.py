@@ -20,6 +20,7 @@ from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_queryset
 from apps.core.text import normalize_text
+from apps.core.uploads import private_file_response
 from apps.desk import selectors, services
 from apps.desk.forms import IntakeForm, ResponseForm, StageActionForm
 from apps.desk.models import RequestDocument, RequestStage, ServiceRequest, StageFile
@@ -268,17 +269,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def document_file(request: HttpRequest, pk: int) -> FileResponse:
-    """A scan taken at intake, only for staff who can see its request."""
+    """A scan taken at intake, only for staff who can see its request, only as the type it is."""
     doc = get_or_404(lambda pk: RequestDocument.objects.select_related("request").get(pk=pk, file__gt=""), pk=pk)
     get_or_404(selectors.request_get, user=request.user, pk=doc.request_id)
-    return FileResponse(doc.file.open("rb"), content_type=doc.content_type or "application/octet-stream")
+    return private_file_response(doc.file, filename=f"{doc.request.tracking_code}-{doc.pk}")
 
 
 @login_required
 def stage_file(request: HttpRequest, pk: int) -> FileResponse:
-    item = get_or_404(lambda pk: StageFile.objects.select_related("stage").get(pk=pk), pk=pk)
+    """A file attached to a stage, on the same terms as the intake scans."""
+    item = get_or_404(lambda pk: StageFile.objects.select_related("stage__request").get(pk=pk), pk=pk)
     get_or_404(selectors.request_get, user=request.user, pk=item.stage.request_id)
-    return FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
+    return private_file_response(item.file, filename=f"{item.stage.request.tracking_code}-stage-{item.pk}")
 
 
 urlpatterns = [

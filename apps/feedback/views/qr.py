@@ -7,7 +7,6 @@ JavaScript. Views parse input and call apps.feedback.services / ratings / qr.
 """
 
 import datetime as dt
-import mimetypes
 import secrets
 
 from django import forms
@@ -35,6 +34,7 @@ from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.templatetags.portal import digits
 from apps.core.text import normalize_text
+from apps.core.uploads import IMAGES, private_file_response
 from apps.core.validators import normalize_mobile
 from apps.desk.tracking import tracking_code_check_digit_ok, tracking_code_clean
 from apps.feedback import qr, ratings, services
@@ -513,16 +513,7 @@ def rate_photo(request: HttpRequest, token: str) -> FileResponse:
     code = qr.qr_code_live(token)
     if code is None or not code.staff.photo:
         raise Http404
-    content_type = mimetypes.guess_type(code.staff.photo.name)[0] or ""
-    if content_type not in ("image/jpeg", "image/png", "image/webp"):
-        raise Http404
-    try:
-        handle = code.staff.photo.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file_response(code.staff.photo, allowed=IMAGES, filename="photo")
 
 
 urlpatterns = [
