@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from apps.core.net import client_ip
+from apps.core.net import UNKNOWN, client_ip
 
 SHAPES = {
     "none": None,
@@ -52,7 +52,7 @@ def test_client_ip_takes_the_entry_the_trusted_proxies_wrote(settings, shape, ho
 
 def test_client_ip_without_any_address_is_one_shared_bucket(settings):
     settings.TRUSTED_PROXY_HOPS = 1
-    assert client_ip(_request(None, remote="")) == "0.0.0.0"
+    assert client_ip(_request(None, remote="")) == UNKNOWN
 
 
 @pytest.mark.django_db
