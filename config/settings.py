@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.core",
     "apps.orgs",
     "apps.catalog",
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "apps.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -222,6 +227,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTHENTICATION_BACKENDS = ["apps.orgs.backends.StaffBackend"]
+# Roles that must log in with a second factor (an authenticator app; apps/core/twofactor.py). In
+# production administrators and national roles by default; the `make run` demo asks it of no one,
+# so its printed logins keep working. Anyone may turn it on for themselves at /accounts/2fa/.
+TWO_FACTOR_REQUIRED_ROLES = env_list(
+    "TWO_FACTOR_REQUIRED_ROLES", "" if DEBUG else "administrator,national_auditor"
+)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "میز خدمت")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"

@@ -19,6 +19,17 @@ class PortalAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and (user.is_superuser or roles.has_role(user, *roles.ADMIN_SITE_ROLES)))
 
+    def login(self, request, extra_context=None):
+        """The admin has no login form of its own: the portal's (throttled, with the second step) serves
+        it, so there is one door to guard. Nothing posted here is ever checked."""
+        from django.contrib.auth import REDIRECT_FIELD_NAME
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name)
+        return redirect(f"{reverse('login')}?{urlencode({REDIRECT_FIELD_NAME: target[:500]})}")
+
 
 class PortalAdminConfig(AdminConfig):
     default_site = "apps.core.admin_site.PortalAdminSite"

@@ -16,3 +16,34 @@ class PersianFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class TwoFactorMiddleware:
+    """Keeps every page closed to a logged-in user who needs a second factor and has not given it in
+    this session: they are sent to enrol (first time) or to type a code. Citizens never log in, so
+    public pages are unaffected. Must come after django_otp's OTPMiddleware."""
+
+    OPEN_PREFIXES = ("/accounts/logout/", "/accounts/2fa/", "/static/", "/i18n/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.OPEN_PREFIXES)
+            and not user.is_verified()
+        ):
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            from apps.core import twofactor
+
+            if twofactor.two_factor_needed(user, session=request.session):
+                step = "twofactor_verify" if twofactor.two_factor_enabled(user) else "twofactor_setup"
+                target = request.get_full_path() if len(request.get_full_path()) <= 500 else request.path
+                return redirect(f"{reverse(step)}?{urlencode({'next': target})}")
+        return self.get_response(request)

@@ -1,19 +1,32 @@
-"""Home page per role, health check, login throttling and friendly error pages."""
+"""Home page per role, health check, login with its throttle and second step, friendly error pages."""
+
+import base64
+import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
+from django_otp import login as otp_login
 from django_ratelimit.decorators import ratelimit
 
-from apps.core import selectors
+from apps.core import selectors, twofactor
+from apps.core.net import client_ip
+from apps.core.qr import qr_data_uri
+from apps.core.services import change_record
+
+security_log = logging.getLogger("apps.security")
 
 
 @login_required
@@ -26,12 +39,94 @@ def _login_rate(group, request) -> str:
     return settings.LOGIN_RATE
 
 
+def _username_key(group, request) -> str:
+    # The same person typed differently is the same account to guess.
+    return (request.POST.get("username") or "").strip().lower()[:150]
+
+
 @method_decorator(ratelimit(key="ip", rate=_login_rate, method="POST", block=True), name="post")
-@method_decorator(ratelimit(key="post:username", rate=_login_rate, method="POST", block=True), name="post")
+@method_decorator(ratelimit(key=_username_key, rate=_login_rate, method="POST", block=True), name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login form, throttled per address and per username against password guessing."""
+    """The one login form (the admin site sends its users here too), throttled per address and per
+    username against password guessing. A second factor, when needed, follows (TwoFactorMiddleware)."""
 
     redirect_authenticated_user = True
+
+
+def _user_key(group, request) -> str:
+    return str(request.user.pk)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target[:500]
+    return reverse("core:home")
+
+
+@login_required
+@ratelimit(key="ip", rate=_login_rate, method="POST", block=True)
+@ratelimit(key=_user_key, rate=_login_rate, method="POST", block=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def twofactor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of a login: a code from the authenticator app, or a recovery code."""
+    if not twofactor.two_factor_enabled(request.user) and not twofactor.recovery_codes_left(request.user):
+        return redirect(f"{reverse('twofactor_setup')}?next={_safe_next(request)}")
+    error = ""
+    if request.method == "POST":
+        device = twofactor.device_for_token(request.user, request.POST.get("token", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        error = _("The code is not right. Type the six digits your authenticator app shows now, or a recovery code.")
+    return render(request, "registration/twofactor_verify.html", {"error": error, "next": _safe_next(request)})
+
+
+@login_required
+@ratelimit(key=_user_key, rate=_login_rate, method="POST", block=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def twofactor_setup(request: HttpRequest) -> HttpResponse:
+    """Turn on the authenticator: scan the code (or type the key), confirm with one code, keep the
+    recovery codes. A user who already has one must be verified to replace it."""
+    if twofactor.two_factor_enabled(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('twofactor_verify')}?next={_safe_next(request)}")
+    device = twofactor.totp_device_pending(request.user)
+    error = ""
+    if request.method == "POST":
+        codes = twofactor.totp_confirm(user=request.user, device=device, token=request.POST.get("token", ""))
+        if codes is not None:
+            otp_login(request, device)
+            request.session[twofactor.NO_DEVICE] = False
+            return render(request, "registration/twofactor_codes.html", {"codes": codes, "next": _safe_next(request)})
+        error = _("The code is not right. Check the time on your phone and type the six digits shown now.")
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "registration/twofactor_setup.html", {
+        "qr": qr_data_uri(device.config_url), "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "error": error, "next": _safe_next(request), "required": twofactor.two_factor_required_by_role(request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def twofactor_manage(request: HttpRequest) -> HttpResponse:
+    """The user's own two-factor page: status, new recovery codes, turning it off where allowed."""
+    user = request.user
+    if request.method == "POST" and request.POST.get("action") == "codes" and user.is_verified():
+        return render(request, "registration/twofactor_codes.html",
+                      {"codes": twofactor.recovery_codes_new(user=user), "next": reverse("twofactor_manage")})
+    if request.method == "POST" and request.POST.get("action") == "disable" and user.is_verified():
+        if twofactor.two_factor_required_by_role(user):
+            messages.error(request, _("Your role must use two-step login; it cannot be turned off."))
+        else:
+            twofactor.two_factor_reset(user=user, by=user)
+            request.session[twofactor.NO_DEVICE] = True
+            messages.success(request, _("Two-step login is off."))
+        return redirect("twofactor_manage")
+    return render(request, "registration/twofactor_manage.html", {
+        "enabled": twofactor.two_factor_enabled(user),
+        "required": twofactor.two_factor_required_by_role(user),
+        "codes_left": twofactor.recovery_codes_left(user),
+    })
 
 
 @require_safe
@@ -86,6 +181,18 @@ def _check_broker() -> str:
 
 
 def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """429 for every rate limit; a locked login is logged (and kept on the account's change log once
+    per lock), so an administrator sees who is being guessed at and from where."""
+    if request.method == "POST" and request.path in (reverse("login"), reverse("twofactor_verify")):
+        username = (request.POST.get("username") or getattr(request.user, "username", "") or "")[:150]
+        address = client_ip(request)
+        security_log.warning("Login locked: user %r from %s at %s", username, address, request.path)
+        if username and cache.add(f"lockout-logged:{username.lower()}", 1, timeout=300):
+            from django.contrib.auth import get_user_model
+
+            account = get_user_model().objects.filter(username__iexact=username).first()
+            if account is not None:
+                change_record(target=account, action="login_locked", note=f"{address} {request.path}")
     return render(request, "errors/429.html", status=429)
 
 
