@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
 ]
 
+handler400 = "apps.core.views.bad_request"
 handler403 = "apps.core.views.error_403"
 handler404 = "apps.core.views.error_404"
 handler500 = "apps.core.views.error_500"

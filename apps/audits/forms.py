@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.audits.models import AuditServiceRow, AuditSpaceItem
 from apps.catalog.models import Channel
+from apps.core import limits
 from apps.core.forms import NumericInput, PortalForm, PortalModelForm
 
 
@@ -130,13 +131,16 @@ SpaceEvaluatorFormSet = _formset(SpaceEvaluatorForm)
 
 
 class EvaluationForm(PortalForm):
-    improvement_points = forms.CharField(label=_("Points to improve"), required=False, widget=_note(3))
+    improvement_points = forms.CharField(
+        label=_("Points to improve"), required=False, widget=_note(3), max_length=limits.TEXT
+    )
 
 
 class ReturnForm(PortalForm):
     comment = forms.CharField(
         label=_("What the body must correct"),
         required=False,
+        max_length=limits.NOTE,
         widget=_note(3),
         help_text=_("Required when you return the form."),
     )

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Channel, NonElectronicReason, ServiceType
+from apps.core import limits
 from apps.core.jalali import Period
 
 BIMONTHS = 6
@@ -118,8 +119,8 @@ class AuditForm(models.Model):
         related_name="+",
         verbose_name=_("evaluator"),
     )
-    improvement_points = models.TextField(_("points to improve"), blank=True)
-    return_comment = models.TextField(_("why it was returned"), blank=True)
+    improvement_points = models.TextField(_("points to improve"), blank=True, max_length=limits.TEXT)
+    return_comment = models.TextField(_("why it was returned"), blank=True, max_length=limits.NOTE)
     # Optimistic lock (as on requests): every write bumps it, and a write from a page that showed an
     # older version is refused instead of silently overwriting what someone else saved meanwhile.
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -244,7 +245,7 @@ class AuditServiceRow(models.Model):
     reason = models.CharField(
         _("reason it is not electronic"), max_length=12, choices=NonElectronicReason.choices, blank=True
     )
-    reason_note = models.TextField(_("explanation"), blank=True)
+    reason_note = models.TextField(_("explanation"), blank=True, max_length=limits.NOTE)
     # §3 — informing about the service.
     offered_url = models.URLField(_("e-service page"), max_length=500, blank=True)
     website_url = models.URLField(_("information page on the website"), max_length=500, blank=True)
@@ -277,9 +278,9 @@ class AuditServiceRow(models.Model):
     e_survey = models.BooleanField(_("electronic survey"), default=False)
     # The evaluator's findings.
     channel_false = models.BooleanField(_("declared channel found false"), default=False)
-    informing_correction = models.TextField(_("corrections to informing (§3)"), blank=True)
-    desk_correction = models.TextField(_("corrections at the in-person desk (§4)"), blank=True)
-    edesk_correction = models.TextField(_("corrections at the electronic desk (§5)"), blank=True)
+    informing_correction = models.TextField(_("corrections to informing (§3)"), blank=True, max_length=limits.NOTE)
+    desk_correction = models.TextField(_("corrections at the in-person desk (§4)"), blank=True, max_length=limits.NOTE)
+    edesk_correction = models.TextField(_("corrections at the electronic desk (§5)"), blank=True, max_length=limits.NOTE)
 
     BODY_FIELDS_1 = ("channel", "reason", "reason_note")
     BODY_FIELDS_3 = (
@@ -354,11 +355,11 @@ class AuditSpaceItem(models.Model):
     )
     item = models.PositiveSmallIntegerField(_("item"), choices=Item.choices)
     body_rating = models.CharField(_("rating by the body"), max_length=12, choices=Rating.choices, blank=True)
-    body_note = models.TextField(_("notes of the body"), blank=True)
+    body_note = models.TextField(_("notes of the body"), blank=True, max_length=limits.NOTE)
     evaluator_rating = models.CharField(
         _("rating by the evaluator"), max_length=12, choices=Rating.choices, blank=True
     )
-    evaluator_note = models.TextField(_("notes of the evaluator"), blank=True)
+    evaluator_note = models.TextField(_("notes of the evaluator"), blank=True, max_length=limits.NOTE)
 
     class Meta:
         verbose_name = _("space and staffing item (§2)")

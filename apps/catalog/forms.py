@@ -104,7 +104,8 @@ class SubServiceForm(PortalModelForm):
 
     average_duration = DurationField(label=_("declared average duration"), required=False)
     eservice_url = forms.URLField(
-        label=_("e-service page"), required=False, assume_scheme="https", widget=forms.URLInput(attrs=_LTR)
+        label=_("e-service page"), required=False, assume_scheme="https", widget=forms.URLInput(attrs=_LTR),
+        max_length=200,  # the column holds 200
     )
 
     class Meta:
@@ -272,7 +273,8 @@ class FeeForm(PortalModelForm):
 
 class LawForm(PortalModelForm):
     url = forms.URLField(
-        label=_("link"), required=False, assume_scheme="https", widget=forms.URLInput(attrs=_LTR)
+        label=_("link"), required=False, assume_scheme="https", widget=forms.URLInput(attrs=_LTR),
+        max_length=200,  # the column holds 200
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core import worktime
+from apps.core import limits, worktime
 from apps.core.text import search_key
 from apps.core.uploads import PrivateFileField
 
@@ -38,15 +38,15 @@ class SubService(models.Model):
     body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="services", verbose_name=_("executive body"))
     code = models.CharField(_("service code"), max_length=30, help_text=_("The code of the national service catalog."))
     title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=limits.TEXT)
     service_type = models.CharField(_("type"), max_length=3, choices=ServiceType.choices, default=ServiceType.G2C)
     channel = models.CharField(_("delivery channel"), max_length=12, choices=Channel.choices, default=Channel.IN_PERSON)
     non_electronic_reason = models.CharField(
         _("reason it is not electronic"), max_length=12, choices=NonElectronicReason.choices, blank=True
     )
-    non_electronic_note = models.TextField(_("explanation"), blank=True)
+    non_electronic_note = models.TextField(_("explanation"), blank=True, max_length=limits.NOTE)
     eservice_url = models.URLField(_("e-service page"), blank=True)
-    addresses = models.TextField(_("where it is offered"), blank=True, help_text=_("Physical addresses, one per line."))
+    addresses = models.TextField(_("where it is offered"), blank=True, help_text=_("Physical addresses, one per line."), max_length=limits.NOTE)
     average_duration = models.DecimalField(
         _("declared average duration"), max_digits=6, decimal_places=1, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0.1"))],
@@ -56,7 +56,7 @@ class SubService(models.Model):
     )
     responsible_name = models.CharField(_("responsible person"), max_length=200, blank=True)
     responsible_contact = models.CharField(_("how to contact them"), max_length=200, blank=True)
-    complaint_procedure = models.TextField(_("complaint procedure"), blank=True)
+    complaint_procedure = models.TextField(_("complaint procedure"), blank=True, max_length=limits.TEXT)
     units = models.ManyToManyField("orgs.OrgUnit", blank=True, related_name="services", verbose_name=_("units that offer it"))
     counters = models.ManyToManyField("orgs.Counter", blank=True, related_name="services", verbose_name=_("counters"))
     active = models.BooleanField(_("active"), default=True)
@@ -196,7 +196,7 @@ class FAQ(models.Model):
     service = models.ForeignKey(SubService, on_delete=models.CASCADE, related_name="faqs", verbose_name=_("sub-service"))
     order = models.PositiveSmallIntegerField(_("order"), default=1)
     question = models.CharField(_("question"), max_length=400)
-    answer = models.TextField(_("answer"))
+    answer = models.TextField(_("answer"), max_length=limits.TEXT)
 
     class Meta:
         verbose_name = _("frequently asked question")

@@ -137,6 +137,11 @@ class _IdentifierField(forms.CharField):
 
     widget = NumericInput
 
+    def __init__(self, *args, **kwargs):
+        # Room for what people type around the digits (spaces, dashes, +98); the stored form is shorter.
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
     @staticmethod
     def normalize(value: str) -> str:
         raise NotImplementedError

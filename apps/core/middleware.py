@@ -47,3 +47,42 @@ class TwoFactorMiddleware:
                 target = request.get_full_path() if len(request.get_full_path()) <= 500 else request.path
                 return redirect(f"{reverse(step)}?{urlencode({'next': target})}")
         return self.get_response(request)
+
+
+class InputLimitsMiddleware:
+    """Refuses, with a clear 400 in the person's language, what no form of the portal takes: a query
+    string longer than MAX_QUERY_BYTES, a value longer than MAX_VALUE_CHARS, bytes that are not UTF-8
+    (Django would store them as "�") and NUL characters (PostgreSQL refuses them with a 500).
+    Requests over DATA_UPLOAD_MAX_MEMORY_SIZE are refused the same way. Each field's own, smaller
+    limit is its form's job (apps.core.limits), with the message beside the field."""
+
+    MAX_QUERY_BYTES = 4096
+    MAX_VALUE_CHARS = 20_000
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+        from django.http.multipartparser import MultiPartParserError
+
+        from apps.core.views import bad_request
+
+        if len(request.META.get("QUERY_STRING", "")) > self.MAX_QUERY_BYTES:
+            return bad_request(request, reason="too_long")
+        try:
+            data = [request.GET]
+            if request.method == "POST":
+                data.append(request.POST)
+            for querydict in data:
+                for key, values in querydict.lists():
+                    for value in (key, *values):
+                        if "\ufffd" in value or "\x00" in value:
+                            return bad_request(request, reason="characters")
+                        if len(value) > self.MAX_VALUE_CHARS:
+                            return bad_request(request, reason="too_long")
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            return bad_request(request, reason="too_long")
+        except MultiPartParserError:
+            return bad_request(request, reason="characters")
+        return self.get_response(request)

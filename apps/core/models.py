@@ -6,6 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import limits
+
 
 class Holiday(models.Model):
     """An official day off. This table, not the `holidays` package, is the truth at run time:
@@ -61,7 +63,7 @@ class ChangeRecord(models.Model):
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=limits.NOTE)
 
     class Meta:
         verbose_name = _("change record")

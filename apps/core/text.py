@@ -43,3 +43,11 @@ def search_key(value: str) -> str:
 def to_persian_digits(value) -> str:
     """ASCII (and Arabic-Indic) digits to Persian, for display."""
     return _digits.en_to_fa(_digits.ar_to_fa(str(value)))
+
+
+def search_query(request) -> str:
+    """The search box's text (`q`): normalised and cut to limits.SEARCH characters, so a search page
+    never works on, or echoes back, more than a search box holds."""
+    from apps.core.limits import SEARCH
+
+    return normalize_text((request.GET.get("q") or "")[: SEARCH * 2])[:SEARCH].strip()

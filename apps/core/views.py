@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
@@ -194,6 +195,27 @@ def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
             if account is not None:
                 change_record(target=account, action="login_locked", note=f"{address} {request.path}")
     return render(request, "errors/429.html", status=429)
+
+
+_BAD_REQUEST = {
+    "too_long": gettext_lazy("What was sent is longer than any field of this page takes, so nothing of it was kept. "
+                      "Shorten the text (a note or reason fits in a few paragraphs) and try again."),
+    "characters": gettext_lazy("What was sent contains invalid characters (bytes that are not text), so nothing of it "
+                        "was kept. Type the text again instead of pasting it, and try again."),
+    "other": gettext_lazy("The request could not be understood. Go back and try again."),
+}
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None, *, reason: str = "") -> HttpResponse:
+    """400: what was sent cannot be taken; says why, echoes none of it."""
+    if not reason:
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+        reason = "too_long" if isinstance(exception, RequestDataTooBig | TooManyFieldsSent) else "other"
+    message = _BAD_REQUEST.get(reason, _BAD_REQUEST["other"])
+    return HttpResponse(
+        loader.get_template("errors/400.html").render({"message": message}, request), status=400
+    )
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import SubService
+from apps.core import limits
 from apps.core.forms import LegalIdField, MobileField, NationalCodeField, PortalForm
 from apps.core.uploads import UploadField
 from apps.desk.models import ServiceRequest
@@ -30,6 +31,7 @@ class IntakeForm(PortalForm):
     counter = forms.ModelChoiceField(label=_("Counter"), queryset=None, required=False)
     incomplete_reason = forms.CharField(
         label=_("Why register with documents missing"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.NOTE,
         help_text=_("Only if a document is missing and the request must still be registered."),
     )
     confirm_duplicate = forms.BooleanField(
@@ -90,7 +92,9 @@ class StageActionForm(PortalForm):
         ("escalate", _("Escalate")),
     ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    note = forms.CharField(label=_("Result or note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Result or note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.NOTE
+    )
     return_to = forms.TypedChoiceField(label=_("Refer back to stage"), coerce=int, required=False, choices=[])
     file = ScanField(label=_("Attach a file (PDF, JPEG, PNG)"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -102,11 +106,17 @@ class StageActionForm(PortalForm):
 
 class ResponseForm(PortalForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ServiceRequest.Outcome.choices, widget=forms.RadioSelect)
-    content = forms.CharField(label=_("Main content of the response"), widget=forms.Textarea(attrs={"rows": 5}))
-    legal_basis = forms.CharField(label=_("Legal basis and reasoning"), widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(
+        label=_("Main content of the response"), widget=forms.Textarea(attrs={"rows": 5}), max_length=limits.DOCUMENT
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis and reasoning"), widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.DOCUMENT
+    )
     appeal_authority = forms.CharField(label=_("Authority for appeal"), required=False, max_length=300)
     appeal_deadline = forms.CharField(label=_("Deadline for appeal"), required=False, max_length=200)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean(self):

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core import worktime
+from apps.core import limits, worktime
 from apps.core.uploads import PrivateFileField
 
 
@@ -50,7 +50,7 @@ class ServiceRequest(models.Model):
 
     incomplete_reason = models.TextField(
         _("why it was registered with documents missing"), blank=True,
-        help_text=_("Missing documents are reported at intake and only at intake."),
+        help_text=_("Missing documents are reported at intake and only at intake."), max_length=limits.NOTE,
     )
     registered_by = models.ForeignKey(
         "orgs.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="registered_requests", verbose_name=_("clerk")
@@ -148,7 +148,7 @@ class RequestStage(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     finished_by = models.ForeignKey("orgs.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("finished by"))
-    note = models.TextField(_("result"), blank=True)
+    note = models.TextField(_("result"), blank=True, max_length=limits.NOTE)
     escalated = models.BooleanField(_("escalated"), default=False)
 
     class Meta:
@@ -205,7 +205,7 @@ class RequestEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=limits.NOTE)
 
     class Meta:
         verbose_name = _("request event")
@@ -228,11 +228,11 @@ class Response(models.Model):
     number = models.CharField(_("response number"), max_length=30, unique=True)
     issued_at = models.DateTimeField(_("response date"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=10, choices=ServiceRequest.Outcome.choices)
-    content = models.TextField(_("main content"))
-    legal_basis = models.TextField(_("legal basis and reasoning"))
+    content = models.TextField(_("main content"), max_length=limits.DOCUMENT)
+    legal_basis = models.TextField(_("legal basis and reasoning"), max_length=limits.DOCUMENT)
     appeal_authority = models.CharField(_("authority for appeal"), max_length=300, blank=True)
     appeal_deadline = models.CharField(_("deadline for appeal"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=limits.NOTE)
     issuer_name = models.CharField(_("issuer"), max_length=200)
     issuer_post = models.CharField(_("issuer's post"), max_length=200)
     issued_by = models.ForeignKey("orgs.Staff", null=True, on_delete=models.PROTECT, related_name="+")
@@ -272,10 +272,10 @@ class Notification(models.Model):
     event_key = models.CharField(max_length=40, blank=True, default="")
     channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
-    body = models.TextField(_("message"))
+    body = models.TextField(_("message"), max_length=limits.TEXT)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, max_length=limits.NOTE)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)

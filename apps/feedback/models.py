@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import limits
+
 SCALE_MAX = 5  # خیلی زیاد
 SCALE_MIN = 1  # خیلی کم
 
@@ -138,7 +140,7 @@ class SurveyResponse(WhereItBelongs):
     education = models.CharField(_("education"), max_length=14, choices=Education.choices, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     visits_past_year = models.PositiveSmallIntegerField(_("visits for this service in the past year"), null=True, blank=True)
-    suggestions = models.TextField(_("suggestions"), blank=True)
+    suggestions = models.TextField(_("suggestions"), blank=True, max_length=limits.NOTE)
 
     class Meta:
         verbose_name = _("questionnaire response")
@@ -200,7 +202,7 @@ class StaffRating(models.Model):
     staff = models.ForeignKey("orgs.Staff", on_delete=models.CASCADE, related_name="ratings", verbose_name=_("staff member"))
     code = models.ForeignKey(StaffQRCode, on_delete=models.PROTECT, related_name="ratings")
     score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)])
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=limits.NOTE)
     tracking_code = models.CharField(_("tracking code"), max_length=11, blank=True)
     mobile = models.CharField(_("mobile"), max_length=11, blank=True)
     device_key = models.CharField(max_length=64, db_index=True)

@@ -7,6 +7,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import limits
 from apps.core.uploads import PrivateFileField
 
 
@@ -195,7 +196,7 @@ class Staff(models.Model):
     last_name = models.CharField(_("last name"), max_length=100)
     personnel_code = models.CharField(_("personnel code"), max_length=20)
     post = models.CharField(_("post"), max_length=200)
-    main_duties = models.TextField(_("main duties"), blank=True, help_text=_("Shown on the employee's name plate."))
+    main_duties = models.TextField(_("main duties"), blank=True, help_text=_("Shown on the employee's name plate."), max_length=limits.NOTE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit"))
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="staff", editable=False, verbose_name=_("executive body"))
     photo = PrivateFileField(_("photo"), upload_to=staff_photo_path, blank=True, kind="images")

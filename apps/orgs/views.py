@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.core.access import get_or_404
-from apps.core.text import normalize_text
+from apps.core.text import search_query
 from apps.orgs import selectors
 
 
@@ -25,7 +25,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    query = normalize_text(request.GET.get("q", ""))[:100]
+    query = search_query(request)
     page = Paginator(selectors.staff_list(user=request.user, query=query), 50).get_page(request.GET.get("page"))
     return render(request, "orgs/staff_list.html", {"page": page, "staff": page.object_list, "q": query})
 

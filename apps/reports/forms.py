@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,10 +25,12 @@ class PeriodField(forms.CharField):
     """A Jalali period typed as 1405-Q2 (Persian digits and lower case welcome)."""
 
     def __init__(self, *args, letter: str | None = None, **kwargs):
+        kwargs.setdefault("max_length", 20)
         self.letter = letter
         kwargs.setdefault("help_text", PERIOD_HELP)
         super().__init__(*args, **kwargs)
-        # Not max_length: its validator would run on the parsed Period.
+        # max_length bounds the typed text in to_python; its validator would run on the parsed Period.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
         self.widget.attrs.update(
             {
                 "maxlength": "10",
@@ -40,6 +43,8 @@ class PeriodField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
+        if len(value) > self.max_length:
+            raise ValidationError(_("Write the period like 1405-Q2, 1405-B3 or 1405-H1."))
         try:
             period = Period.parse(value)
         except ValueError as exc:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import limits
+
 
 def report_file_path(instance: "Report", filename: str) -> str:
     return f"reports/{instance.period}/{filename}"
@@ -68,7 +70,7 @@ class Report(models.Model):
     figures = models.JSONField(_("figures"), null=True, blank=True, editable=False)
     pdf = models.FileField(_("PDF"), upload_to=report_file_path, blank=True)
     xlsx = models.FileField(_("Excel"), upload_to=report_file_path, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=limits.TEXT)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

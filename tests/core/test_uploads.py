@@ -93,7 +93,9 @@ def test_intake_refuses_the_polyglot_sent_as_html(client, clerk, service, settin
     }
     page = client.post(reverse("desk:intake", args=[service.pk]), data)
     assert page.status_code == 200
-    assert page.context["form"].errors[f"doc_{doc.pk}_file"][0].startswith("This PDF contains web page code")
+    (error, *_others) = page.context["form"].errors.as_data()[f"doc_{doc.pk}_file"]
+    assert error.code == "polyglot"
+    assert "کد صفحه وب" in error.messages[0]  # said in Persian
     assert not ServiceRequest.objects.exists()
 
 

@@ -34,7 +34,7 @@ from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
-from apps.core.text import normalize_text
+from apps.core.text import search_query
 from apps.orgs.models import Staff
 
 
@@ -56,7 +56,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     if round_id is None and rounds and "round" not in request.GET:
         round_id = rounds[0].pk  # the current round unless "all rounds" was chosen
     state = request.GET.get("state", "")
-    query = normalize_text(request.GET.get("q", ""))[:100]
+    query = search_query(request)
     qs = selectors.audit_form_list(user=request.user)
     if round_id:
         qs = qs.filter(round_id=round_id)

@@ -36,7 +36,7 @@ from apps.core.access import get_or_404, role_required
 from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.services import change_history
 from apps.core.templatetags.portal import digits
-from apps.core.text import normalize_text
+from apps.core.text import search_query
 from apps.orgs import roles
 from apps.orgs import selectors as org_selectors
 from apps.orgs.models import Body, Counter, OrgUnit
@@ -55,7 +55,7 @@ def _can_edit(request: HttpRequest) -> bool:
 
 @role_required(*READERS)
 def service_list(request: HttpRequest) -> HttpResponse:
-    query = normalize_text(request.GET.get("q", ""))[:100]
+    query = search_query(request)
     page = Paginator(selectors.manage_service_list(user=request.user, query=query), 50).get_page(
         request.GET.get("page")
     )

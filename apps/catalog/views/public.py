@@ -16,12 +16,11 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.catalog import selectors
 from apps.catalog.models import Channel, ServiceType
-from apps.core.text import normalize_digits, normalize_text
+from apps.core.text import normalize_digits, search_query
 from apps.core.uploads import DOCUMENTS, private_file_response
 
 PAGE_SIZE = 25
 # Long enough for any title or code a person types; a cap keeps one request to a few LIKE clauses.
-QUERY_MAX_LENGTH = 100
 
 
 def _search_rate(group, request) -> str:
@@ -45,7 +44,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 @ratelimit(key="ip", rate=_search_rate, block=True)
 def service_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the published services; the bodies to browse when nothing is asked yet."""
-    query = normalize_text(request.GET.get("q", ""))[:QUERY_MAX_LENGTH].strip()
+    query = search_query(request)
     channel = request.GET.get("channel", "")
     channel = channel if channel in Channel.values else ""
     service_type = request.GET.get("type", "")

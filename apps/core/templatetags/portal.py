@@ -62,3 +62,11 @@ def tracking(value):
     from apps.desk.tracking import tracking_code_display
 
     return tracking_code_display(value or "")
+
+
+@register.filter
+def back_here(request) -> str:
+    """The current page as a `next` target (language switch, login): the full path when it is of a
+    sane length, else the path alone, so a page never echoes a huge query string back."""
+    full = request.get_full_path()
+    return full if len(full) <= 1000 else request.path

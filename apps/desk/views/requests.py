@@ -19,7 +19,7 @@ from apps.core.access import get_or_404, role_required
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_queryset
-from apps.core.text import normalize_text
+from apps.core.text import search_query
 from apps.core.uploads import private_file_response
 from apps.desk import selectors, services
 from apps.desk.forms import IntakeForm, ResponseForm, StageActionForm
@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @role_required(*INTAKE_ROLES)
 def intake_start(request: HttpRequest) -> HttpResponse:
     """Pick the sub-service the applicant asks for."""
-    query = normalize_text(request.GET.get("q", ""))[:100]
+    query = search_query(request)
     services_qs = manage_service_list(user=request.user, query=query).filter(active=True).exclude(stage_count=0)
     return render(request, "desk/intake_start.html", {"services": services_qs, "q": query})
 
@@ -98,7 +98,7 @@ def intake(request: HttpRequest, service_id: int) -> HttpResponse:
 def request_list(request: HttpRequest) -> HttpResponse:
     """Requests of the desks in scope; search by tracking code, national code or name."""
     qs = selectors.request_list(user=request.user)
-    query = normalize_text(request.GET.get("q", ""))[:100]
+    query = search_query(request)
     status = request.GET.get("status", "")
     if query:
         code = tracking_code_clean(query)

@@ -33,7 +33,7 @@ from apps.core.net import client_ip
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.templatetags.portal import digits
-from apps.core.text import normalize_text
+from apps.core.text import search_query
 from apps.core.uploads import IMAGES, private_file_response
 from apps.core.validators import normalize_mobile
 from apps.desk.tracking import tracking_code_check_digit_ok, tracking_code_clean
@@ -104,7 +104,7 @@ def qr_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     units = scope_queryset(OrgUnit.objects.select_related("body"), user, unit_field=None).order_by("path")
     unit = _scoped_unit(user, request.GET["unit"]) if request.GET.get("unit") else None
-    query = normalize_text(request.GET.get("q", ""))[:100]
+    query = search_query(request)
     staff_qs = qr.qr_staff_list(user=user, unit=unit, query=query)
     page = Paginator(staff_qs, 50).get_page(request.GET.get("page"))
     members = list(page.object_list)
