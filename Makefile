@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# SITE_URL (receipts, QR cards, SMS links) follows PORT unless set (config/settings.py).
+export PORT
 export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run test setup deps system-deps system-deps-test messages lint

@@ -44,8 +44,9 @@ else:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Where links printed on paper and sent by SMS point (receipt, QR codes, tracking).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where links printed on paper and sent by SMS point (receipt, QR codes, tracking). Unset, it is the
+# development server's own address, on PORT as `make run` serves it.
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}").rstrip("/")
 
 INSTALLED_APPS = [
     "apps.core.admin_site.PortalAdminConfig",  # django.contrib.admin with the portal's site

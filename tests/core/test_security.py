@@ -128,3 +128,28 @@ def test_healthz_answers_503_when_the_database_is_down(client):
     assert response.status_code == 503
     assert response.json()["database"] == "down"
     assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8080", "SITE_URL": "https://desk.example.ir/"}, "https://desk.example.ir"),
+    ],
+)
+def test_site_url_follows_the_port_unless_set(env, expected):
+    """`PORT=8080 make run` prints receipts, QR cards and SMS links that point at :8080."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"PORT", "SITE_URL"}}
+    result = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", "import os,django;os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
+         "django.setup();from django.conf import settings;print(settings.SITE_URL)"],
+        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert result.stdout.strip() == expected
+
+
+def test_make_run_passes_the_port_to_the_portal():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "export PORT" in makefile
+    assert "runserver 127.0.0.1:$(PORT)" in makefile
