@@ -49,6 +49,17 @@ def test_every_home_tile_opens_for_the_role_that_sees_it(client, role):
     assert actions
     for action in actions:
         assert client.get(action.url).status_code == 200, (role, action.url)
+        # Uptime monitors and link checkers ask with HEAD.
+        assert client.head(action.url).status_code == 200, (role, action.url, "HEAD")
+
+
+@pytest.mark.parametrize("url", ["/", "/services/", "/track/", "/track/?code=12345678901", "/accounts/login/",
+                                 "/healthz", "/help/"])
+def test_public_pages_answer_head_like_get(client, url):
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code
+    assert head.status_code in (200, 302)
+    assert head.content == b""
 
 
 def _reverse(name: str) -> str:
