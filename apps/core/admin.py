@@ -47,10 +47,45 @@ class HolidayAdmin(admin.ModelAdmin):
 
 @admin.register(ChangeRecord)
 class ChangeRecordAdmin(admin.ModelAdmin):
-    list_display = ["at", "content_type", "object_id", "action", "actor"]
+    """The change log, read-only: who changed users, roles, units, holidays, questionnaires, the
+    catalog… when, and the values before and after (apps.core.audit_trail, apps.core.services)."""
+
+    list_display = ["at_jalali", "content_type", "object_id", "action", "actor_name"]
     list_filter = ["content_type", "action"]
-    search_fields = ["object_id", "note"]
-    readonly_fields = [f.name for f in ChangeRecord._meta.fields]
+    search_fields = ["object_id", "note", "actor__username"]
+    list_select_related = ["content_type", "actor"]
+    date_hierarchy = "at"
+    fields = ["at_jalali", "content_type", "object_id", "target_name", "action", "actor_name", "changes", "note"]
+    readonly_fields = fields
+
+    @admin.display(description=_("at"), ordering="at")
+    def at_jalali(self, obj: ChangeRecord) -> str:
+        from apps.core.templatetags.portal import jdatetime
+
+        return jdatetime(obj.at)
+
+    @admin.display(description=_("actor"), ordering="actor__username")
+    def actor_name(self, obj: ChangeRecord) -> str:
+        return obj.actor.username if obj.actor else _("system")
+
+    @admin.display(description=_("object"))
+    def target_name(self, obj: ChangeRecord) -> str:
+        model = obj.content_type.model_class()
+        target = model._default_manager.filter(pk=obj.object_id).first() if model else None
+        return str(target) if target is not None else "—"
+
+    @admin.display(description=_("before → after"))
+    def changes(self, obj: ChangeRecord):
+        from django.utils.html import format_html, format_html_join
+
+        before, after = obj.before or {}, obj.after or {}
+        keys = sorted(set(before) | set(after))
+        if not keys:
+            return "—"
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                                ((k, before.get(k, "—"), after.get(k, "—")) for k in keys))
+        return format_html('<table><thead><tr><th></th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>',
+                           _("before"), _("after"), rows)
 
     def has_add_permission(self, request) -> bool:
         return False

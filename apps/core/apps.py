@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from apps.core import signals  # noqa: F401  (connects the receivers)
+        from apps.core import audit_trail, signals  # noqa: F401  (connects the receivers)
+
+        audit_trail.connect()
