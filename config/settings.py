@@ -75,9 +75,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "apps.core.middleware.InputLimitsMiddleware",
+    "apps.core.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.core.middleware.PersianFirstLocaleMiddleware",
+    # Before anything reads the form: refuses bad bytes and oversized input with a 400 in the
+    # person's language.
+    "apps.core.middleware.InputLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -91,8 +94,9 @@ MIDDLEWARE = [
 ]
 
 if not DEBUG:
-    # Static files from the app server in production; runserver and tests serve them from finders.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    # Static files from the app server in production (compressed, far-future cache headers on the
+    # hashed names); runserver and tests serve them from finders.
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

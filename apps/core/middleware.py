@@ -86,3 +86,23 @@ class InputLimitsMiddleware:
         except MultiPartParserError:
             return bad_request(request, reason="characters")
         return self.get_response(request)
+
+
+class TextGZipMiddleware:
+    """Django's gzip for text (pages, JSON, XML) only: PDFs, images and workbooks are compressed
+    already, and squeezing them again costs CPU for nothing. Django's GZipMiddleware pads each
+    response with random bytes against BREACH, so pages with CSRF tokens may be compressed."""
+
+    COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/javascript")
+
+    def __init__(self, get_response):
+        from django.middleware.gzip import GZipMiddleware
+
+        self.get_response = get_response
+        self._gzip = GZipMiddleware(get_response)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+            return self._gzip.process_response(request, response)
+        return response

@@ -153,3 +153,20 @@ def test_make_run_passes_the_port_to_the_portal():
     makefile = (ROOT / "Makefile").read_text()
     assert "export PORT" in makefile
     assert "runserver 127.0.0.1:$(PORT)" in makefile
+
+
+@pytest.mark.django_db
+def test_pages_are_gzipped_but_pdfs_are_not(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_ENCODING="gzip, br")
+    assert page["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in page["Vary"]
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from apps.core.middleware import TextGZipMiddleware
+
+    request = RequestFactory().get("/x", HTTP_ACCEPT_ENCODING="gzip")
+    pdf = TextGZipMiddleware(lambda r: HttpResponse(b"%PDF-1.7 " + b"x" * 1000, content_type="application/pdf"))
+    html = TextGZipMiddleware(lambda r: HttpResponse(b"<p>" + b"x" * 1000, content_type="text/html; charset=utf-8"))
+    assert not pdf(request).has_header("Content-Encoding")
+    assert html(request)["Content-Encoding"] == "gzip"

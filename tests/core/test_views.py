@@ -111,10 +111,15 @@ def test_each_demo_login_lands_on_its_role_home(client, settings, monkeypatch):
         client.post(reverse("logout"))
 
 
-def test_seed_demo_refuses_with_debug_off(settings):
+def test_seed_demo_refuses_with_debug_off_unless_told_explicitly(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="--allow-production"):
         call_command("seed_demo")
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="clerk").exists()
+    call_command("seed_demo", allow_production=True)
+    assert get_user_model().objects.filter(username="clerk").exists()
 
 
 def test_browser_language_does_not_override_persian(client):

@@ -1,4 +1,5 @@
-"""Load the demo data (idempotent), print the demo logins and what the portal now holds. Never with DEBUG off."""
+"""Load the demo data (idempotent), print the demo logins and what the portal now holds. With DEBUG off
+only when told explicitly (--allow-production): the production smoke test crawls a demo that way."""
 
 import logging
 import os
@@ -37,9 +38,19 @@ class Command(BaseCommand):
         "Load demo data for a development portal and print the demo logins (DEMO_PASSWORD sets the password)."
     )
 
-    def handle(self, *args, **options):
-        if not settings.DEBUG:
-            raise CommandError("Demo data is never loaded with DEBUG off.")
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load it although DEBUG is off (a throwaway production-like portal, e.g. the CI smoke test)",
+        )
+
+    def handle(self, *args, allow_production=False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "Demo data is not loaded with DEBUG off: it creates logins with a published password. "
+                "Pass --allow-production only on a throwaway portal."
+            )
         from apps.audits.demo import audit_demo_summary, seed_audit_demo
         from apps.catalog.demo import seed_catalog_demo
         from apps.desk.demo import desk_demo_notifications_backdate, desk_demo_summary, seed_desk_demo
