@@ -15,9 +15,11 @@ run: setup
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Two processes by default (pytest-xdist); PYTEST_WORKERS=0 runs in one.
+PYTEST_WORKERS ?= 2
 test: deps system-deps-test messages
 	$(PY) manage.py check
-	$(PY) -m pytest -q -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:randomly -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 setup: deps system-deps messages
 

@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(chromium poppler-utils)
+    # openssl and curl: the production smoke test serves HTTPS with a throwaway certificate.
+    packages+=(chromium poppler-utils openssl curl)
 fi
 
 missing=()

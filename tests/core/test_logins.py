@@ -157,7 +157,7 @@ def test_production_requires_it_of_administrators_and_national_roles():
 
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "x"}
     env.pop("TWO_FACTOR_REQUIRED_ROLES", None)
-    out = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+    out = subprocess.run(
         [sys.executable, "-c", "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
          "django.setup();from django.conf import settings;print(','.join(settings.TWO_FACTOR_REQUIRED_ROLES))"],
         env=env, capture_output=True, text=True, check=True, timeout=60,

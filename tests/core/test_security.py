@@ -141,7 +141,7 @@ def test_healthz_answers_503_when_the_database_is_down(client):
 def test_site_url_follows_the_port_unless_set(env, expected):
     """`PORT=8080 make run` prints receipts, QR cards and SMS links that point at :8080."""
     clean = {k: v for k, v in os.environ.items() if k not in {"PORT", "SITE_URL"}}
-    result = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+    result = subprocess.run(
         [sys.executable, "-c", "import os,django;os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
          "django.setup();from django.conf import settings;print(settings.SITE_URL)"],
         cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60, check=True,

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--input", required=True, help="the backup folder")
 
-    def handle(self, *args, input, **options):  # noqa: A002 - the option's name
+    def handle(self, *args, input, **options):
         try:
             result = backup_restore(source=Path(input), media_root=Path(settings.MEDIA_ROOT))
         except (BackupError, FileNotFoundError) as exc:
