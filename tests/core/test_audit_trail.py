@@ -114,7 +114,8 @@ def test_logins_write_nothing_and_a_password_change_is_noted_without_the_hash(cl
     member.user.save()
     assert len(_records(member.user, "password_changed")) == already + 1
     note = _records(member.user, "password_changed")[0]
-    assert note.before is None and note.after is None
+    assert note.before is None
+    assert note.after is None
 
 
 def test_the_administrator_reads_the_log_and_a_supervisor_cannot(admin_client, client):
