@@ -174,10 +174,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+NOTIFICATIONS_RESEND_AFTER_MINUTES = int(os.environ.get("NOTIFICATIONS_RESEND_AFTER_MINUTES", "5"))
+
 # Each entry says when it runs and why; the capabilities that need a schedule add theirs here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every 10 minutes: applicant SMS/email that failed (gateway down) or were never sent (a worker
     # lost) go out again; each message is still sent at most once.
+    # NOTIFICATIONS_RESEND_AFTER_MINUTES (5): how old a pending message must be before the sweep
+    # takes it over from the task that was queued for it.
     "desk-notifications-resend": {
         "task": "apps.desk.tasks.notifications_resend_failed",
         "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
@@ -344,7 +348,9 @@ SPECTACULAR_SETTINGS = {
 # SMS and email go through apps.core.messaging only. The console backend sends nothing (it logs and
 # keeps messages in memory), so a checkout works offline; a deployment sets a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "apps.core.messaging.ConsoleSMSBackend")
-SMS_SENDER = os.environ.get("SMS_SENDER", "")  # the gateway line number; empty = the account's default
+SMS_SENDER = os.environ.get("SMS_SENDER", "")
+# For apps.core.messaging.FileSMSBackend (staging, the soak test): where the messages are written.
+SMS_FILE = os.environ.get("SMS_FILE", str(BASE_DIR / "sms-outbox.jsonl"))  # the gateway line number; empty = the account's default
 KAVENEGAR_API_KEY = os.environ.get("KAVENEGAR_API_KEY", "")
 # Seconds to wait for the gateway: a stalled gateway must fail (and be retried), not hang a worker.
 SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))

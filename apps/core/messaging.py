@@ -9,6 +9,7 @@ job (see apps.desk.notifications): this module sends exactly when asked.
 
 import json
 import logging
+import os
 import smtplib
 import urllib.error
 import urllib.parse
@@ -60,6 +61,26 @@ class ConsoleSMSBackend:
                 "SMS to %s was not sent: SMS_BACKEND is the console backend (set it to a gateway).",
                 mask_mobile(mobile),
             )
+        return message_id
+
+
+class FileSMSBackend:
+    """Staging and load tests: each message is appended as one JSON line to `settings.SMS_FILE`, so
+    nothing leaves the machine and every send can be counted afterwards (bench/soak.py does). One
+    write per line with O_APPEND keeps lines whole when several workers send at once."""
+
+    def send(self, *, mobile: str, text: str) -> str:
+        message_id = f"file-{uuid.uuid4().hex}"
+        line = json.dumps({"id": message_id, "mobile": mobile, "text": text, "at": timezone.now().isoformat()},
+                          ensure_ascii=False)
+        try:
+            fd = os.open(settings.SMS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, (line + "\n").encode())
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise DeliveryError(f"cannot write {settings.SMS_FILE}: {exc}") from exc
         return message_id
 
 

@@ -17,10 +17,12 @@ def notify_request_event(self, *, request_id: int, event: str, event_key: str = 
 @shared_task
 def notifications_resend_failed() -> int:
     """Resend applicant messages that failed or never left (gateway down, worker lost); returns how many events."""
+    from django.conf import settings
+
     from apps.desk.notifications import NotificationFailed, request_event_notify, unsent_events
 
     done = 0
-    for request_id, event, event_key in unsent_events():
+    for request_id, event, event_key in unsent_events(older_than_minutes=settings.NOTIFICATIONS_RESEND_AFTER_MINUTES):
         try:
             request_event_notify(request_id=request_id, event=event, event_key=event_key)
             done += 1

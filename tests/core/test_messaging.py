@@ -194,3 +194,15 @@ def test_email_server_that_refuses_the_connection_is_a_delivery_error(settings):
 
     with pytest.raises(DeliveryError, match="Email not sent"):
         send_email(to="a@example.com", subject="s", text="t")
+
+
+def test_the_file_backend_writes_one_line_per_message(settings, tmp_path):
+    import json
+
+    settings.SMS_BACKEND = "apps.core.messaging.FileSMSBackend"
+    settings.SMS_FILE = str(tmp_path / "sms.jsonl")
+    first = messaging.send_sms(mobile="09121234567", text="سلام\nخط دوم")
+    second = messaging.send_sms(mobile="09121234568", text="دومی")
+    lines = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
+    assert [(m["id"], m["mobile"]) for m in lines] == [(first, "09121234567"), (second, "09121234568")]
+    assert lines[0]["text"] == "سلام\nخط دوم"
