@@ -137,3 +137,16 @@ def test_admin_site_opens_by_role_not_by_the_staff_flag(client):
     officer.user.save()
     client.force_login(officer.user)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_help_explains_the_account_to_everyone_and_the_change_log_to_administrators(client):
+    clerk = staff_user(roles.DESK_CLERK)
+    client.force_login(clerk.user)
+    page = client.get(reverse("core:help")).content.decode()
+    assert page.count('id="security"') == 1
+    assert "<title>راهنما · " in page
+    assert "ورود دومرحله‌ای" in page
+    assert "manage.py backup" not in page
+    admin = staff_user(roles.ADMINISTRATOR)
+    client.force_login(admin.user)
+    assert "manage.py backup" in client.get(reverse("core:help")).content.decode()
