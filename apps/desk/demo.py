@@ -28,6 +28,7 @@ from apps.desk.queue import queue_day, ticket_call_next, ticket_issue, ticket_ma
 from apps.desk.services import (
     Applicant,
     IntakeDocument,
+    escalation_supervisors,
     request_deliver,
     request_hold,
     request_resume,
@@ -217,6 +218,8 @@ HOLD_NOTES = {
 }
 RETURN_NOTE = "نقشه ارسالی با وضع موجود مطابقت ندارد؛ بازبینی و اصلاح شود."
 RESUME_NOTE = "پاسخ استعلام رسید."
+# What the applicant is asked to bring when a request goes back to the desk stage (sent by SMS).
+RETURN_BRING = "نقشه تفکیکی اصلاح‌شده با مهر مهندس ناظر"
 ESCALATE_NOTE = "پرونده از موعد گذشته و پاسخ استعلام هنوز نرسیده است؛ پیگیری مدیر لازم است."
 INCOMPLETE_REASON = "متقاضی تعهد کرد مدرک باقی‌مانده را تا پایان هفته تحویل دهد."
 LEGAL_BASIS = "ماده ۶ قانون مدیریت خدمات کشوری و ضوابط خدمت مندرج در شناسنامه خدمت."
@@ -521,10 +524,12 @@ class _Player:
             request_resume(stage_id=stage.pk, by=self.actor(stage), note=RESUME_NOTE)
             self._activated(sr, step.order, at)
         elif step.kind == "return":
-            stage_return(stage_id=stage.pk, to_order=step.order - 1, by=self.actor(stage), note=RETURN_NOTE)
+            stage_return(stage_id=stage.pk, to_order=step.order - 1, by=self.actor(stage), note=RETURN_NOTE,
+                         bring=RETURN_BRING if step.order - 1 == 1 else "")
             self._activated(sr, step.order - 1, at)
         elif step.kind == "escalate":
-            stage_escalate(stage_id=stage.pk, by=self.actor(stage), note=ESCALATE_NOTE)
+            stage_escalate(stage_id=stage.pk, by=self.actor(stage), note=ESCALATE_NOTE,
+                           to=escalation_supervisors(stage).first())
         elif step.kind == "respond":
             last = sr.stages.order_by("-order").first()
             content, notes = _content(s.outcome, service)

@@ -84,24 +84,52 @@ class IntakeForm(PortalForm):
 
 
 class StageActionForm(PortalForm):
-    ACTIONS = [
-        ("complete", _("Done — hand over to the next stage")),
-        ("return", _("Refer back to an earlier stage")),
-        ("hold", _("Put on hold for an inquiry")),
-        ("resume", _("Inquiry answered — resume")),
-        ("escalate", _("Escalate")),
-    ]
-    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    """What can be done with the current stage: only the actions its state allows, the first selected."""
+
+    ACTIONS = {
+        "complete": _("Done — hand over to the next stage"),
+        "return": _("Refer back to an earlier stage"),
+        "hold": _("Put on hold for an inquiry"),
+        "resume": _("Inquiry answered — resume"),
+        "escalate": _("Escalate to a supervisor"),
+    }
+    action = forms.ChoiceField(label=_("Action"), choices=[], widget=forms.RadioSelect)
     note = forms.CharField(
         label=_("Result or note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.NOTE
     )
     return_to = forms.TypedChoiceField(label=_("Refer back to stage"), coerce=int, required=False, choices=[])
+    bring = forms.CharField(
+        label=_("What the applicant must bring"), required=False, max_length=300,
+        help_text=_("Only when referring back for a missing document: the applicant gets it by SMS."),
+    )
+    escalate_to = forms.ModelChoiceField(label=_("Escalate to"), queryset=None, required=False)
     file = ScanField(label=_("Attach a file (PDF, JPEG, PNG)"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, earlier_stages=(), **kwargs):
+    def __init__(self, *args, stage, earlier_stages=(), supervisors=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from apps.desk.models import RequestStage
+        from apps.orgs.models import Staff
+
+        if stage.state == RequestStage.State.ON_HOLD:
+            names = ["resume", "escalate"]
+        else:
+            names = ["complete", "return", "hold", "escalate"] if earlier_stages else ["complete", "hold", "escalate"]
+        supervisors = supervisors if supervisors is not None else Staff.objects.none()
+        if not supervisors.exists():
+            names.remove("escalate")
+        self.fields["action"].choices = [(n, self.ACTIONS[n]) for n in names]
+        self.fields["action"].initial = names[0]
+        self.fields["escalate_to"].queryset = supervisors
+        self.fields["escalate_to"].label_from_instance = lambda s: f"{s.full_name} — {s.post} ({s.unit})"
         self.fields["return_to"].choices = [("", "—")] + [(s.order, f"{s.order}. {s.title}") for s in earlier_stages]
+        for name in ("return_to", "bring"):
+            if "return" not in names:
+                del self.fields[name]
+        if "escalate" not in names:
+            del self.fields["escalate_to"]
+        if stage.state == RequestStage.State.ON_HOLD:
+            del self.fields["file"]
 
 
 class ResponseForm(PortalForm):
@@ -123,4 +151,37 @@ class ResponseForm(PortalForm):
         data = super().clean()
         if data.get("outcome") == ServiceRequest.Outcome.REFUSED and not data.get("appeal_authority"):
             self.add_error("appeal_authority", _("A refusal must name the authority and deadline for appeal."))
+        return data
+
+
+class DeliveryForm(PortalForm):
+    """Handing the response over: who collects it, checked against the request, and a confirmation."""
+
+    APPLICANT, REPRESENTATIVE = "applicant", "representative"
+    collector = forms.ChoiceField(
+        label=_("Who collects the response"), widget=forms.RadioSelect, initial=APPLICANT,
+        choices=[(APPLICANT, _("The applicant")), (REPRESENTATIVE, _("A representative"))],
+    )
+    national_code = NationalCodeField(label=_("National code on the collector's ID card"))
+    name = forms.CharField(label=_("Representative's full name"), required=False, max_length=200)
+    confirm = forms.BooleanField(
+        label=_("I checked the receipt and the collector's ID card, and handed the response over"), required=True
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, request_obj, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_obj = request_obj
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("national_code")
+        if data.get("collector") == self.APPLICANT and code and code != self.request_obj.national_code:
+            self.add_error("national_code", _("This is not the applicant's national code. If someone else collects "
+                                              "the response, choose “a representative” and write their name."))
+        if data.get("collector") == self.REPRESENTATIVE:
+            if not (data.get("name") or "").strip():
+                self.add_error("name", _("Write the representative's name."))
+            if code and code == self.request_obj.national_code:
+                self.add_error("collector", _("This is the applicant's own national code: choose “the applicant”."))
         return data

@@ -44,6 +44,10 @@ class ServiceRequest(models.Model):
 
     national_code = models.CharField(_("national code"), max_length=10, db_index=True)
     legal_id = models.CharField(_("legal entity national ID"), max_length=11, blank=True)
+    legal_name = models.CharField(
+        _("legal entity's name"), max_length=200, blank=True,
+        help_text=_("For a service to legal entities: the company or institution; the person is its representative."),
+    )
     full_name = models.CharField(_("applicant's full name"), max_length=200)
     mobile = models.CharField(_("mobile"), max_length=11)
     email = models.EmailField(_("email"), blank=True)
@@ -54,6 +58,15 @@ class ServiceRequest(models.Model):
     )
     registered_by = models.ForeignKey(
         "orgs.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="registered_requests", verbose_name=_("clerk")
+    )
+    queue_ticket = models.ForeignKey(
+        "desk.QueueTicket", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests",
+        verbose_name=_("queue ticket"), help_text=_("The ticket the applicant was called with, so waiting and service times join up."),
+    )
+    response_unit = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="requests_to_answer",
+        verbose_name=_("unit that issues the response"),
+        help_text=_("The unit of the last stage: its officers and supervisors issue the response (table 4)."),
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     promised_at = models.DateTimeField(_("promised response date"))
@@ -67,6 +80,8 @@ class ServiceRequest(models.Model):
     delivered_by = models.ForeignKey(
         "orgs.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="delivered_requests", verbose_name=_("delivered by")
     )
+    collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
+    collected_by_national_code = models.CharField(_("collector's national code"), max_length=10, blank=True)
     # Optimistic lock: every transition bumps it, and a transition that finds it changed loses.
     version = models.PositiveIntegerField(default=0, editable=False)
 
@@ -150,6 +165,11 @@ class RequestStage(models.Model):
     finished_by = models.ForeignKey("orgs.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("finished by"))
     note = models.TextField(_("result"), blank=True, max_length=limits.NOTE)
     escalated = models.BooleanField(_("escalated"), default=False)
+    escalated_to = models.ForeignKey(
+        "orgs.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_stages",
+        verbose_name=_("escalated to"),
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("request stage")
@@ -256,6 +276,7 @@ class Notification(models.Model):
         RESPONSE_READY = "response_ready", _("Response ready")
         DELIVERED = "delivered", _("Delivered")
         OVERDUE = "overdue", _("Overdue")
+        DOCUMENT_NEEDED = "document_needed", _("Document needed")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")

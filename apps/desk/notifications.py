@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.core.jalali import format_date
 from apps.core.messaging import DeliveryError, send_email, send_sms
 from apps.core.text import to_persian_digits
-from apps.desk.models import Notification, RequestStage, ServiceRequest
+from apps.desk.models import Notification, RequestEvent, RequestStage, ServiceRequest
 from apps.desk.tracking import tracking_code_display
 
 logger = logging.getLogger(__name__)
@@ -49,18 +49,28 @@ def _stage_title(request: ServiceRequest, event_key: str) -> str:
     return stage.title if stage else ""
 
 
-def _news(request: ServiceRequest, event: str, *, stage: str, cut) -> tuple[list[str], str]:
+def _document_asked(request: ServiceRequest, event_key: str) -> str:
+    # stage_return keys the event by the "document_requested" history row, whose note says what to bring.
+    if not (event_key.isascii() and event_key.isdigit()):
+        return ""
+    asked = RequestEvent.objects.filter(request=request, pk=int(event_key)).only("note").first()
+    return asked.note if asked else ""
+
+
+def _news(request: ServiceRequest, event: str, *, stage: str, cut, detail: str = "") -> tuple[list[str], str]:
     """(lines, subject) of one event; `cut` shortens titles (for SMS) or leaves them whole (email)."""
     code = to_persian_digits(tracking_code_display(request.tracking_code))
     promised = format_date(request.promised_at, persian_digits=True)
     Event = Notification.Event
 
     if event == Event.REGISTERED:
-        lines = [
-            f"درخواست «{cut(request.service.title)}» ثبت شد.",
-            f"شماره پیگیری: {code}",
-            f"تاریخ مراجعه برای دریافت پاسخ: {promised}",
-        ]
+        # An online applicant is not asked to come: the response is ready on that date, on the tracking page.
+        when = (
+            f"تاریخ آماده شدن پاسخ: {promised}"
+            if request.channel == ServiceRequest.Channel.ONLINE
+            else f"تاریخ مراجعه برای دریافت پاسخ: {promised}"
+        )
+        lines = [f"درخواست «{cut(request.service.title)}» ثبت شد.", f"شماره پیگیری: {code}", when]
         subject = f"ثبت درخواست، شماره پیگیری {code}"
     elif event == Event.STAGE_DONE:
         what = f"مرحله «{cut(stage)}»" if stage else "یک مرحله"
@@ -87,6 +97,13 @@ def _news(request: ServiceRequest, event: str, *, stage: str, cut) -> tuple[list
             "لطفاً نظر خود را درباره این خدمت ثبت کنید:",
         ]
         subject = f"تحویل پاسخ درخواست {code}"
+    elif event == Event.DOCUMENT_NEEDED:
+        lines = [
+            f"برای ادامه رسیدگی به درخواست {code}، این مدرک را همراه رسید به میز خدمت بیاورید:",
+            # What to bring is what the applicant acts on: never cut, not even in the SMS.
+            detail or "مدرکی که کارشناس خواسته است",
+        ]
+        subject = f"مدرک لازم برای درخواست {code}"
     elif event == Event.OVERDUE:
         lines = [
             f"پوزش می‌خواهیم؛ پاسخ درخواست {code} از موعد {promised} دیرتر آماده می‌شود.",
@@ -103,10 +120,11 @@ def _compose(request: ServiceRequest, event: str, event_key: str) -> tuple[str, 
     link = tracking_url(request.tracking_code)
     sender = request.service.body.name_fa
     stage = _stage_title(request, event_key) if event == Notification.Event.STAGE_DONE else ""
+    detail = _document_asked(request, event_key) if event == Notification.Event.DOCUMENT_NEEDED else ""
 
-    lines, _subject = _news(request, event, stage=stage, cut=_short)
+    lines, _subject = _news(request, event, stage=stage, cut=_short, detail=detail)
     sms = "\n".join([*lines, link, _short(sender)])
-    lines, subject = _news(request, event, stage=stage, cut=lambda title: title)
+    lines, subject = _news(request, event, stage=stage, cut=lambda title: title, detail=detail)
     email = "\n".join([f"{request.full_name} گرامی،", "", *lines, "", link, "", sender])
     return sms, subject, email
 

@@ -5,15 +5,47 @@ from django.utils import timezone
 
 from apps.core.scoping import scope_queryset
 from apps.desk.models import RequestEvent, RequestStage, ServiceRequest
+from apps.orgs import roles
+from apps.orgs.models import OrgUnit
 
 OPEN_STATUSES = (ServiceRequest.Status.REGISTERED, ServiceRequest.Status.IN_PROGRESS, ServiceRequest.Status.ON_HOLD)
 # Requests still at the desk: open, or answered and waiting to be collected (the partial index desk_sr_live).
 LIVE_STATUSES = (*OPEN_STATUSES, ServiceRequest.Status.ANSWERED)
 
 
+# Who does the work of a stage or a response (SPEC §4.3–4.4): the staff of the stage's own unit, and
+# the supervisors above it; not everyone whose scope happens to cover the unit (a clerk of the
+# directorate does not complete the estates department's expert stage).
+STAGE_ROLES = (roles.UNIT_OFFICER, roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+# The response (table 4) is issued by the unit of the last stage: its officers and its supervisors.
+RESPONSE_ROLES = (roles.UNIT_OFFICER, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+
+
+def working_units(*, user, roles_allowed=STAGE_ROLES) -> QuerySet[OrgUnit]:
+    """The units whose work `user` does: every unit in scope for supervisors and administrators, their
+    own unit for officers and clerks; none without a working role."""
+    if not roles.has_role(user, *roles_allowed):
+        return OrgUnit.objects.none()
+    if roles.has_role(user, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR):
+        return scope_queryset(OrgUnit.objects.all(), user, unit_field=None)
+    return OrgUnit.objects.filter(pk=user.staff.unit_id)
+
+
+def actionable_stages(*, user) -> QuerySet[RequestStage]:
+    """Stages `user` may act on (complete, return, hold, resume, escalate)."""
+    return RequestStage.objects.filter(unit__in=working_units(user=user))
+
+
 def request_list(*, user) -> QuerySet[ServiceRequest]:
-    """Requests received by desks in the user's scope."""
-    return scope_queryset(ServiceRequest.objects.all(), user).select_related("service", "unit", "registered_by")
+    """Requests of the user's area: received by a desk in their scope, or with a stage (or the
+    response) in a unit of their scope — what an officer's unit touched is theirs to find."""
+    in_scope = scope_queryset(ServiceRequest.objects.all(), user)
+    if roles.is_national(user) or roles.has_role(user, roles.PROVINCIAL_AUDITOR):
+        qs = in_scope
+    else:
+        touched = scope_queryset(RequestStage.objects.all(), user).values("request_id")
+        qs = ServiceRequest.objects.filter(Q(pk__in=in_scope.values("pk")) | Q(pk__in=touched))
+    return qs.select_related("service", "unit", "registered_by")
 
 
 def request_get(*, user, pk: int) -> ServiceRequest:
@@ -33,20 +65,60 @@ def request_get(*, user, pk: int) -> ServiceRequest:
     )
 
 
-def inbox(*, user) -> QuerySet[RequestStage]:
-    """Stages waiting in the units of the user's scope (active or on hold), oldest due first."""
+INBOX_MINE = "mine"
+INBOX_ALL = "all"
+
+
+def inbox(*, user, unit: str | int = INBOX_MINE) -> QuerySet[RequestStage]:
+    """Stages waiting (active or on hold), the earliest due first: of the user's own unit by default;
+    `unit` = INBOX_ALL for every unit in their scope, or the id of one unit of it."""
+    waiting = scope_queryset(
+        RequestStage.objects.filter(state__in=[RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD]), user
+    )
+    staff = getattr(user, "staff", None)
+    if unit == INBOX_MINE and staff is not None:
+        waiting = waiting.filter(unit_id=staff.unit_id)
+    elif unit not in (INBOX_MINE, INBOX_ALL):
+        waiting = waiting.filter(unit_id=unit)
+    return waiting.select_related("request", "request__service", "unit", "escalated_to").order_by("due_at", "pk")
+
+
+def inbox_units(*, user) -> QuerySet[OrgUnit]:
+    """The units the inbox filter offers: the user's own and those below it in their scope."""
+    return scope_queryset(OrgUnit.objects.all(), user, unit_field=None).order_by("path")
+
+
+def escalated_to_me(*, user) -> QuerySet[RequestStage]:
+    """Stages escalated to this user and still waiting."""
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        return RequestStage.objects.none()
     return (
-        scope_queryset(RequestStage.objects.filter(state__in=[RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD]), user)
+        RequestStage.objects.filter(escalated_to=staff, state__in=[RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD])
         .select_related("request", "request__service", "unit")
         .order_by("due_at", "pk")
     )
 
 
 def awaiting_response(*, user) -> QuerySet[ServiceRequest]:
-    """Requests whose every stage is done but whose response is not issued yet."""
+    """Requests whose every stage is done, waiting for the response that this user's unit issues."""
     return (
-        request_list(user=user)
+        ServiceRequest.objects.filter(
+            status=ServiceRequest.Status.IN_PROGRESS, stages_done_at__isnull=False,
+            response_unit__in=working_units(user=user, roles_allowed=RESPONSE_ROLES),
+        )
+        .select_related("service", "unit", "registered_by", "response_unit")
+        .order_by("promised_at")
+    )
+
+
+def awaiting_response_at_desk(*, user) -> QuerySet[ServiceRequest]:
+    """Requests received at the user's desks that wait for their response elsewhere (for the clerk:
+    where each one is, not a task)."""
+    return (
+        scope_queryset(ServiceRequest.objects.all(), user)
         .filter(status=ServiceRequest.Status.IN_PROGRESS, stages_done_at__isnull=False)
+        .select_related("service", "unit", "response_unit")
         .order_by("promised_at")
     )
 
@@ -68,24 +140,27 @@ def overdue_requests(*, user) -> QuerySet[ServiceRequest]:
 
 
 def dashboard_counts(*, user) -> dict[str, int]:
-    """The counters on the clerk and officer dashboards: three queries, each reading only the rows
-    that can count (live requests, stages in the inbox, today's intake) through indexes, never the
-    whole archive."""
+    """The counters on the desk dashboard, each the size of a list the user opens: the stages of their
+    inbox (waiting, overdue, on hold), the responses they issue, and the desk's live requests. A few
+    queries, each reading only the rows that can count through the partial indexes."""
     now = timezone.now()
     # Counted over indexed columns, not the id: everything read is then in the partial indexes
     # (index-only scans). due_at and status are never null on the rows these filters keep.
-    stages = inbox(user=user).aggregate(inbox=Count("*"), overdue=Count("due_at", filter=Q(due_at__lt=now)))
+    stages = inbox(user=user).aggregate(
+        inbox=Count("*"), overdue=Count("due_at", filter=Q(due_at__lt=now)),
+        on_hold=Count("due_at", filter=Q(state=RequestStage.State.ON_HOLD)),
+    )
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     live = scope_queryset(ServiceRequest.objects.filter(status__in=LIVE_STATUSES), user)
     requests = live.aggregate(
         to_deliver=Count("status", filter=Q(status=ServiceRequest.Status.ANSWERED)),
-        on_hold=Count("status", filter=Q(status=ServiceRequest.Status.ON_HOLD)),
         overdue=Count("status", filter=Q(promised_at__lt=now, status__in=OPEN_STATUSES)),
     )
     requests["today"] = scope_queryset(ServiceRequest.objects.filter(received_at__gte=today), user).count()
     return {
-        "inbox": stages["inbox"], "overdue_stages": stages["overdue"], "today": requests["today"],
-        "to_deliver": requests["to_deliver"], "on_hold": requests["on_hold"], "overdue_requests": requests["overdue"],
+        "inbox": stages["inbox"], "overdue_stages": stages["overdue"], "on_hold": stages["on_hold"],
+        "to_respond": awaiting_response(user=user).count(), "today": requests["today"],
+        "to_deliver": requests["to_deliver"], "overdue_requests": requests["overdue"],
     }
 
 

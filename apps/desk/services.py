@@ -165,6 +165,15 @@ def service_request_register(
     return request
 
 
+def _require_active(stage: RequestStage) -> None:
+    """The stage must be waiting for action; the message says what state it is in instead."""
+    if stage.state == RequestStage.State.ACTIVE:
+        return
+    if stage.state == RequestStage.State.ON_HOLD:
+        raise TransitionConflict(_("This stage is on hold for an inquiry: resume it first."))
+    raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+
+
 def _stage_for_update(stage_id: int, expected_version: int | None) -> tuple[ServiceRequest, RequestStage]:
     stage = RequestStage.objects.only("request_id").get(pk=stage_id)
     request = _locked(stage.request_id, expected_version)
@@ -177,8 +186,7 @@ def _stage_for_update(stage_id: int, expected_version: int | None) -> tuple[Serv
 def stage_complete(*, stage_id: int, by: Staff, note: str = "", files=(), expected_version: int | None = None) -> RequestStage:
     """Record a stage's result and hand the request to the next stage (or to the response)."""
     request, stage = _stage_for_update(stage_id, expected_version)
-    if stage.state != RequestStage.State.ACTIVE:
-        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    _require_active(stage)
     now = timezone.now()
     stage.state = RequestStage.State.DONE
     stage.finished_at = now
@@ -197,19 +205,23 @@ def stage_complete(*, stage_id: int, by: Staff, note: str = "", files=(), expect
         _event(request, "handed_over", actor=by, stage=following, to_state=RequestStage.State.ACTIVE)
         _bump(request)
     else:
+        # Every stage done: the response is the last stage's unit's to issue (its officers, its supervisors).
         request.stages_done_at = now
-        _bump(request, "stages_done_at")
+        request.response_unit = stage.unit
+        _bump(request, "stages_done_at", "response_unit")
     _notify(request, Notification.Event.STAGE_DONE, event_key=f"{stage.pk}:{stage.finished_at:%Y%m%d%H%M%S%f}")
     stage.was_late = late
     return stage
 
 
 @transaction.atomic
-def stage_return(*, stage_id: int, to_order: int, by: Staff, note: str, expected_version: int | None = None) -> RequestStage:
-    """Refer the request back to an earlier stage; the stages in between wait again."""
+def stage_return(
+    *, stage_id: int, to_order: int, by: Staff, note: str, bring: str = "", expected_version: int | None = None
+) -> RequestStage:
+    """Refer the request back to an earlier stage; the stages in between wait again. `bring`: what the
+    applicant must bring to the desk (a missing document) — they are told by SMS."""
     request, stage = _stage_for_update(stage_id, expected_version)
-    if stage.state != RequestStage.State.ACTIVE:
-        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    _require_active(stage)
     if not note.strip():
         raise ValidationError(_("Say why the request is referred back."))
     target = request.stages.filter(order=to_order, order__lt=stage.order).first()
@@ -221,6 +233,10 @@ def stage_return(*, stage_id: int, to_order: int, by: Staff, note: str, expected
     target.request = request
     _activate(target, now=timezone.now())
     _event(request, "returned", actor=by, stage=stage, from_state=f"{stage.order}", to_state=f"{target.order}", note=note)
+    if bring.strip():
+        asked = RequestEvent.objects.create(request=request, stage=target, action="document_requested",
+                                            actor=by.user, note=bring.strip())
+        _notify(request, Notification.Event.DOCUMENT_NEEDED, event_key=str(asked.pk))
     _bump(request)
     return target
 
@@ -229,8 +245,7 @@ def stage_return(*, stage_id: int, to_order: int, by: Staff, note: str, expected
 def request_hold(*, stage_id: int, by: Staff, note: str, expected_version: int | None = None) -> ServiceRequest:
     """Put the request on hold at this stage while an inquiry is answered."""
     request, stage = _stage_for_update(stage_id, expected_version)
-    if stage.state != RequestStage.State.ACTIVE:
-        raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
+    _require_active(stage)
     if not note.strip():
         raise ValidationError(_("Name the inquiry the request is waiting for."))
     stage.state = RequestStage.State.ON_HOLD
@@ -258,18 +273,39 @@ def request_resume(*, stage_id: int, by: Staff, note: str = "", expected_version
     return request
 
 
+def escalation_supervisors(stage: RequestStage):
+    """The supervisors a stage can be escalated to: active desk supervisors of its unit or a unit above it."""
+    from apps.orgs import roles
+
+    path, ancestors = stage.unit.path, []
+    parts = [p for p in path.split("/") if p]
+    for n in range(1, len(parts) + 1):
+        ancestors.append("/" + "/".join(parts[:n]) + "/")
+    return (
+        Staff.objects.filter(active=True, user__is_active=True, user__groups__name=roles.BODY_SUPERVISOR,
+                             unit__path__in=ancestors)
+        .select_related("unit").order_by("-unit__path", "last_name")
+    )
+
+
 @transaction.atomic
-def stage_escalate(*, stage_id: int, by: Staff, note: str, expected_version: int | None = None) -> RequestStage:
-    """Escalate a stuck stage to the unit's supervisor; it stays in the inbox, flagged."""
+def stage_escalate(
+    *, stage_id: int, by: Staff, note: str, to: Staff | None, expected_version: int | None = None
+) -> RequestStage:
+    """Escalate a stuck stage to a named supervisor above its unit: it appears in their inbox and stays
+    in the unit's inbox marked with their name."""
     request, stage = _stage_for_update(stage_id, expected_version)
     if stage.state not in (RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD):
         raise TransitionConflict(_("This stage is no longer waiting for action (someone else already acted on it)."))
     if not note.strip():
         raise ValidationError(_("Say why the stage is escalated."))
-    stage.escalated = True
-    stage.save(update_fields=["escalated"])
+    if to is None or not escalation_supervisors(stage).filter(pk=to.pk).exists():
+        raise ValidationError(_("Choose the supervisor the stage goes to."))
+    stage.escalated, stage.escalated_to, stage.escalated_at = True, to, timezone.now()
+    stage.save(update_fields=["escalated", "escalated_to", "escalated_at"])
     _bump(request)
-    _event(request, "escalated", actor=by, stage=stage, note=note)
+    _event(request, "escalated", actor=by, stage=stage,
+           note=_("To %(name)s (%(post)s): %(note)s") % {"name": to.full_name, "post": to.post, "note": note})
     return stage
 
 
@@ -307,17 +343,28 @@ def response_issue(
 
 
 @transaction.atomic
-def request_deliver(*, request_id: int, by: Staff, expected_version: int | None = None) -> ServiceRequest:
-    """Hand the response over against the receipt; records the delivery date and sends the survey link."""
+def request_deliver(
+    *, request_id: int, by: Staff, collector_name: str = "", collector_national_code: str = "",
+    expected_version: int | None = None,
+) -> ServiceRequest:
+    """Hand the response over against the receipt, to the applicant or a representative (whose name and
+    national code are recorded); records the delivery date and sends the survey link."""
     request = _locked(request_id, expected_version)
     if request.status == ServiceRequest.Status.DELIVERED:
         raise TransitionConflict(_("This response was already delivered."))
     if request.status != ServiceRequest.Status.ANSWERED:
         raise ValidationError(_("There is no response to deliver yet."))
+    representative = bool(collector_national_code) and collector_national_code != request.national_code
+    if representative and not collector_name.strip():
+        raise ValidationError(_("Write the name of the representative who collects the response."))
     request.status = ServiceRequest.Status.DELIVERED
     request.delivered_at = timezone.now()
     request.delivered_by = by
-    _bump(request, "status", "delivered_at", "delivered_by")
-    _event(request, "delivered", actor=by, from_state=ServiceRequest.Status.ANSWERED, to_state=request.status)
+    request.collected_by_national_code = collector_national_code or request.national_code
+    request.collected_by_name = collector_name.strip() if representative else request.full_name
+    _bump(request, "status", "delivered_at", "delivered_by", "collected_by_name", "collected_by_national_code")
+    _event(request, "delivered", actor=by, from_state=ServiceRequest.Status.ANSWERED, to_state=request.status,
+           note=_("Collected by a representative: %(name)s") % {"name": request.collected_by_name} if representative
+           else _("Collected by the applicant"))
     _notify(request, Notification.Event.DELIVERED)
     return request

@@ -115,7 +115,7 @@ def test_second_officer_on_the_same_stage_gets_a_clear_conflict(desk):
 def test_stale_form_is_refused_by_version(desk):
     _unit, _clerk, officer, _service = desk
     sr = _register(desk)
-    services.stage_escalate(stage_id=sr.stages.get(order=1).pk, by=officer, note="بیش از حد معطل")
+    services.request_hold(stage_id=sr.stages.get(order=1).pk, by=officer, note="استعلام ثبت")
     with pytest.raises(services.TransitionConflict):
         services.stage_complete(stage_id=sr.stages.get(order=1).pk, by=officer, expected_version=sr.version)
 
@@ -270,13 +270,17 @@ def test_a_request_waits_for_its_response_only_once_its_last_stage_is_done(desk)
     stages = list(sr.stages.order_by("order"))
     for stage in stages[:-1]:
         services.stage_complete(stage_id=stage.pk, by=officer)
-    assert not selectors.awaiting_response(user=clerk.user).filter(pk=sr.pk).exists()
+    assert not selectors.awaiting_response(user=officer.user).filter(pk=sr.pk).exists()
     services.stage_complete(stage_id=stages[-1].pk, by=officer)
     sr.refresh_from_db()
     assert sr.stages_done_at is not None
-    assert list(selectors.awaiting_response(user=clerk.user)) == [sr]
-    services.response_issue(request_id=sr.pk, by=officer, outcome="granted", content="صادر شد", legal_basis="ماده ۵")
+    assert sr.response_unit == stages[-1].unit
+    # The last stage's unit issues it; the clerk sees where it waits but has nothing to issue.
+    assert list(selectors.awaiting_response(user=officer.user)) == [sr]
     assert not selectors.awaiting_response(user=clerk.user).exists()
+    assert list(selectors.awaiting_response_at_desk(user=clerk.user)) == [sr]
+    services.response_issue(request_id=sr.pk, by=officer, outcome="granted", content="صادر شد", legal_basis="ماده ۵")
+    assert not selectors.awaiting_response(user=officer.user).exists()
 
 
 def test_dashboard_counters_count_live_requests_and_waiting_stages(desk):

@@ -128,10 +128,22 @@ def test_full_path_to_response_and_delivery(client, clerk, service):
     assert "سارا محمدی" in text
     assert "۰۴۹۹۳۷۰۸۹۹" in text
     client.force_login(clerk.user)
-    client.post(reverse("desk:deliver", args=[sr.pk]), {"version": sr.version})
+    assert client.get(reverse("desk:deliver", args=[sr.pk])).status_code == 200
+    # Not confirmed, or the applicant's option with someone else's national code: nothing happens.
+    client.post(reverse("desk:deliver", args=[sr.pk]),
+                {"version": sr.version, "collector": "applicant", "national_code": "0499370899"})
+    wrong = client.post(reverse("desk:deliver", args=[sr.pk]), {
+        "version": sr.version, "collector": "applicant", "national_code": "4032152314", "confirm": "on"})
+    assert "national_code" in wrong.context["form"].errors
+    sr.refresh_from_db()
+    assert sr.status == "answered"
+    client.post(reverse("desk:deliver", args=[sr.pk]), {
+        "version": sr.version, "collector": "representative", "national_code": "4032152314",
+        "name": "رضا محمدی", "confirm": "on"})
     sr.refresh_from_db()
     assert sr.status == "delivered"
     assert sr.delivered_by == clerk
+    assert (sr.collected_by_name, sr.collected_by_national_code) == ("رضا محمدی", "4032152314")
 
 
 def test_receipt_pdf_has_code_jalali_dates_and_names(client, clerk, service):

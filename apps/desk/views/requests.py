@@ -18,33 +18,37 @@ from apps.catalog.selectors import manage_service_list
 from apps.core.access import get_or_404, role_required
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
-from apps.core.scoping import scope_queryset
 from apps.core.text import search_query
 from apps.core.uploads import private_file_response
 from apps.desk import selectors, services
-from apps.desk.forms import IntakeForm, ResponseForm, StageActionForm
+from apps.desk.forms import DeliveryForm, IntakeForm, ResponseForm, StageActionForm
 from apps.desk.models import RequestDocument, RequestStage, ServiceRequest, StageFile
 from apps.desk.tracking import tracking_code_clean
 from apps.orgs import roles
 from apps.orgs.selectors import counter_list
 
 INTAKE_ROLES = (roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
-STAGE_ROLES = (roles.UNIT_OFFICER, roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
-RESPONSE_ROLES = (roles.UNIT_OFFICER, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+STAGE_ROLES = selectors.STAGE_ROLES
+RESPONSE_ROLES = selectors.RESPONSE_ROLES
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The clerk's and officer's desk: counts, my inbox, awaiting response and delivery, overdue items."""
+    """The clerk's and officer's desk: counts, my inbox, what I must answer, delivery, overdue items."""
     user = request.user
+    can_intake = roles.has_role(user, *INTAKE_ROLES)
     return render(request, "desk/dashboard.html", {
         "counts": selectors.dashboard_counts(user=user),
         "inbox": selectors.inbox(user=user)[:10],
+        "escalated": selectors.escalated_to_me(user=user)[:10],
         "to_respond": selectors.awaiting_response(user=user)[:10],
+        # A clerk sees where the desk's requests wait for their response (not a task of theirs).
+        "waiting_elsewhere": selectors.awaiting_response_at_desk(user=user)
+        .exclude(pk__in=selectors.awaiting_response(user=user).values("pk"))[:10] if can_intake else [],
         "to_deliver": selectors.awaiting_delivery(user=user)[:10],
         "overdue": selectors.overdue_requests(user=user)[:10],
         "counters": counter_list(user=user).filter(active=True),
-        "can_intake": roles.has_role(user, *INTAKE_ROLES),
+        "can_intake": can_intake,
     })
 
 
@@ -112,30 +116,24 @@ def request_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _stage_permissions(user, sr: ServiceRequest) -> set[int]:
-    """Ids of the request's stages this user may act on (their unit's scope and a working role)."""
-    if not roles.has_role(user, *STAGE_ROLES):
-        return set()
-    return set(scope_queryset(RequestStage.objects.filter(request=sr), user).values_list("pk", flat=True))
+def _action_form(sr: ServiceRequest, stages: list, current: RequestStage, data=None, files=None) -> StageActionForm:
+    return StageActionForm(
+        data, files, initial={"version": sr.version}, stage=current,
+        earlier_stages=[s for s in stages if s.order < current.order],
+        supervisors=services.escalation_supervisors(current),
+    )
 
 
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
-    actionable = _stage_permissions(request.user, sr)
     stages = list(sr.stages.all())
     current = next((s for s in stages if s.state in (RequestStage.State.ACTIVE, RequestStage.State.ON_HOLD)), None)
     action_form = None
-    if current is not None and current.pk in actionable:
-        action_form = StageActionForm(
-            initial={"version": sr.version}, earlier_stages=[s for s in stages if s.order < current.order]
-        )
-    all_done = all(s.state == RequestStage.State.DONE for s in stages)
+    if current is not None and selectors.actionable_stages(user=request.user).filter(pk=current.pk).exists():
+        action_form = _action_form(sr, stages, current)
     response = getattr(sr, "response", None) if hasattr(sr, "response") else None
-    can_respond = (
-        all_done and response is None and roles.has_role(request.user, *RESPONSE_ROLES)
-        and sr.status == ServiceRequest.Status.IN_PROGRESS
-    )
+    can_respond = response is None and selectors.awaiting_response(user=request.user).filter(pk=sr.pk).exists()
     from apps.desk.notifications import request_notifications
 
     return render(request, "desk/request_detail.html", {
@@ -182,13 +180,17 @@ def response_pdf_bytes(sr: ServiceRequest, *, request=None) -> bytes:
 @require_POST
 @role_required(*STAGE_ROLES)
 def stage_action(request: HttpRequest, pk: int) -> HttpResponse:
-    """Complete, refer back, hold, resume or escalate the current stage of a request."""
-    stage = get_or_404(lambda pk: scope_queryset(RequestStage.objects.select_related("request"), request.user).get(pk=pk), pk=pk)
-    earlier = list(stage.request.stages.filter(order__lt=stage.order))
-    form = StageActionForm(request.POST, request.FILES, earlier_stages=earlier)
+    """Complete, refer back, hold, resume or escalate the current stage of a request (its unit's staff
+    and their supervisors only)."""
+    stage = get_or_404(
+        lambda pk: selectors.actionable_stages(user=request.user).select_related("request", "unit").get(pk=pk), pk=pk
+    )
+    stages = list(stage.request.stages.all())
+    form = _action_form(stage.request, stages, stage, request.POST, request.FILES)
     if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
+        for field, error in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(error)}" if label else " ".join(error))
         return redirect("desk:request_detail", pk=stage.request_id)
     data = form.cleaned_data
     staff = request.user.staff
@@ -201,13 +203,15 @@ def stage_action(request: HttpRequest, pk: int) -> HttpResponse:
                 if done.was_late:
                     messages.warning(request, _("The stage was finished after its agreed time and is recorded as late."))
             case "return":
-                services.stage_return(to_order=data.get("return_to") or 0, note=data["note"], **common)
+                services.stage_return(
+                    to_order=data.get("return_to") or 0, note=data["note"], bring=data.get("bring", ""), **common
+                )
             case "hold":
                 services.request_hold(note=data["note"], **common)
             case "resume":
                 services.request_resume(note=data["note"], **common)
             case "escalate":
-                services.stage_escalate(note=data["note"], **common)
+                services.stage_escalate(note=data["note"], to=data.get("escalate_to"), **common)
     except services.TransitionConflict as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
@@ -219,8 +223,8 @@ def stage_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*RESPONSE_ROLES)
 def response_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    """Table 4: write and issue the formal response once every stage is done."""
-    sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
+    """Table 4: write and issue the formal response once every stage is done (the last stage's unit)."""
+    sr = get_or_404(lambda pk: selectors.awaiting_response(user=request.user).get(pk=pk), pk=pk)
     form = ResponseForm(request.POST or None, initial={
         "version": sr.version, "appeal_deadline": _("20 days from delivery"),
     })
@@ -242,29 +246,48 @@ def response_issue(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "desk/response_form.html", {"sr": sr, "form": form})
 
 
-@require_POST
 @role_required(*INTAKE_ROLES)
 def deliver(request: HttpRequest, pk: int) -> HttpResponse:
-    """Hand the response over against the receipt."""
+    """Hand the response over against the receipt: who collects it (checked against the request) and a
+    confirmation, then the delivery is recorded."""
     sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        services.request_deliver(request_id=sr.pk, by=request.user.staff, expected_version=version)
-    except (services.TransitionConflict, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, _("Delivered. The delivery date is on the receipt and the survey link was sent."))
-    return redirect("desk:request_detail", pk=sr.pk)
+    if sr.status != ServiceRequest.Status.ANSWERED:
+        messages.error(request, _("There is no response to deliver for this request."))
+        return redirect("desk:request_detail", pk=sr.pk)
+    form = DeliveryForm(request.POST or None, request_obj=sr, initial={"version": sr.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        representative = data["collector"] == DeliveryForm.REPRESENTATIVE
+        try:
+            services.request_deliver(
+                request_id=sr.pk, by=request.user.staff, expected_version=data["version"],
+                collector_name=data.get("name", "") if representative else "",
+                collector_national_code=data["national_code"],
+            )
+        except (services.TransitionConflict, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Delivered. The delivery date is on the receipt and the survey link was sent."))
+        return redirect("desk:request_detail", pk=sr.pk)
+    return render(request, "desk/deliver.html", {"sr": sr, "form": form})
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The stages waiting in my unit (and below), overdue first."""
-    page = Paginator(selectors.inbox(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "desk/inbox.html", {"page": page, "stages": page.object_list})
+    """The stages waiting in my unit (a filter shows the units below), what was escalated to me and the
+    responses my unit issues."""
+    user = request.user
+    units = selectors.inbox_units(user=user)
+    chosen = request.GET.get("unit", selectors.INBOX_MINE)
+    if chosen not in (selectors.INBOX_MINE, selectors.INBOX_ALL):
+        chosen = int(chosen) if chosen.isascii() and chosen.isdigit() and units.filter(pk=chosen).exists() \
+            else selectors.INBOX_MINE
+    page = Paginator(selectors.inbox(user=user, unit=chosen), 50).get_page(request.GET.get("page"))
+    return render(request, "desk/inbox.html", {
+        "page": page, "stages": page.object_list, "units": units, "chosen": str(chosen),
+        "escalated": selectors.escalated_to_me(user=user)[:50],
+        "to_respond": selectors.awaiting_response(user=user)[:50],
+    })
 
 
 @login_required
