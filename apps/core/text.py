@@ -51,3 +51,12 @@ def search_query(request) -> str:
     from apps.core.limits import SEARCH
 
     return normalize_text((request.GET.get("q") or "")[: SEARCH * 2])[:SEARCH].strip()
+
+
+def localize_digits(value) -> str:
+    """A number (or text) with Persian digits when the active language is Persian: for numbers put into
+    messages and labels built in Python ("باجه ۳", "۱۵ دقیقه"), as the `digits` filter does in templates."""
+    from django.utils.translation import get_language
+
+    text = str(value)
+    return to_persian_digits(text) if (get_language() or "fa").startswith("fa") else text

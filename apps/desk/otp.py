@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.messaging import send_sms
-from apps.core.text import normalize_digits
+from apps.core.text import localize_digits, normalize_digits
 from apps.core.validators import normalize_mobile
 from apps.desk.models import PhoneVerification
 
@@ -55,7 +55,7 @@ def otp_send(*, mobile: str) -> PhoneVerification:
             raise ValidationError(
                 _("Too many codes were sent to this number. Try again in %(minutes)s minutes."),
                 code="otp_rate_limited",
-                params={"minutes": minutes},
+                params={"minutes": localize_digits(minutes)},
             )
         verification = PhoneVerification.objects.create(
             mobile=mobile,

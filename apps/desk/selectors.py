@@ -65,6 +65,34 @@ def request_get(*, user, pk: int) -> ServiceRequest:
     )
 
 
+def request_search(qs: QuerySet[ServiceRequest], query: str) -> tuple[QuerySet[ServiceRequest], str]:
+    """The staff search box: a tracking code (its check digit verified, as on the public page), a
+    national code, a mobile number in any of its written forms, or part of a name. Returns the
+    filtered requests and, for a mistyped tracking code, the message that says so."""
+    from django.core.exceptions import ValidationError
+
+    from apps.core.validators import normalize_mobile
+    from apps.desk.tracking import tracking_code_clean, tracking_code_problem
+
+    if not query:
+        return qs, ""
+    digits = tracking_code_clean(query)
+    if not digits or any(ch.isalpha() for ch in query):
+        return qs.filter(full_name__icontains=query), ""
+    try:
+        mobile = normalize_mobile(query)
+    except ValidationError:
+        mobile = ""
+    match = Q(national_code=digits) if len(digits) == 10 else Q(pk__in=[])
+    if mobile:
+        match |= Q(mobile=mobile)
+    if len(digits) == 11 and not tracking_code_problem(digits):
+        match |= Q(tracking_code=digits)
+    elif not mobile and len(digits) != 10:
+        return qs.none(), tracking_code_problem(digits)
+    return qs.filter(match), ""
+
+
 INBOX_MINE = "mine"
 INBOX_ALL = "all"
 

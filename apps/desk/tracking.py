@@ -38,3 +38,15 @@ def tracking_code_check_digit_ok(code: str) -> bool:
 def tracking_code_display(code: str) -> str:
     """۳-۴-۴ grouping for reading aloud: 123-4567-8901."""
     return f"{code[:3]}-{code[3:7]}-{code[7:]}" if len(code) == LENGTH else code
+
+
+def tracking_code_problem(code: str) -> str:
+    """What is wrong with a typed (cleaned) tracking code, in the reader's language; "" when it is fine.
+    The public tracking page and the staff search say the same thing."""
+    from django.utils.translation import gettext as _
+
+    if not tracking_code_is_well_formed(code):
+        return _("A tracking code has 11 digits; check the code on your receipt.")
+    if not tracking_code_check_digit_ok(code):
+        return _("This tracking code is mistyped: its check digit does not match. Check the digits on your receipt.")
+    return ""

@@ -174,7 +174,9 @@ class Counter(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "number"], name="counter_unique_number")]
 
     def __str__(self) -> str:
-        return f"{self.unit} – {_('counter')} {self.number}"
+        from apps.core.text import localize_digits
+
+        return f"{self.unit} – {_('counter')} {localize_digits(self.number)}"
 
 
 def staff_photo_path(instance: "Staff", filename: str) -> str:

@@ -174,3 +174,22 @@ def test_all_requests_of_an_officer_stay_cheap(client, office, django_assert_max
     with django_assert_max_num_queries(12):
         page = client.get(reverse("desk:request_list"))
     assert len(page.context["requests"]) == 6  # the five and the fixture's, all touched by estates
+
+
+def test_staff_search_finds_by_code_national_code_mobile_and_name_and_names_a_mistyped_code(client, office):
+    sr = office["sr"]
+    client.force_login(office["clerk"].user)
+
+    def found(q):
+        page = client.get(reverse("desk:request_list"), {"q": q})
+        return [r.pk for r in page.context["requests"]], page.context["search_error"]
+
+    assert found(sr.tracking_code) == ([sr.pk], "")
+    assert found("۰۴۹۹۳۷۰۸۹۹") == ([sr.pk], "")
+    assert found("+98 912 123 4567") == ([sr.pk], "")
+    assert found("0912-123-4567") == ([sr.pk], "")
+    assert found("سارا") == ([sr.pk], "")
+    wrong = sr.tracking_code[:-1] + str((int(sr.tracking_code[-1]) + 1) % 10)
+    requests, error = found(wrong)
+    assert requests == []
+    assert "رقم کنترل" in error  # the check-digit message of the public tracking page

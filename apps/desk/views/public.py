@@ -25,11 +25,7 @@ from apps.core.validators import normalize_mobile, normalize_national_code
 from apps.desk import selectors, services
 from apps.desk.forms import IntakeForm
 from apps.desk.models import ServiceRequest
-from apps.desk.tracking import (
-    tracking_code_check_digit_ok,
-    tracking_code_clean,
-    tracking_code_is_well_formed,
-)
+from apps.desk.tracking import tracking_code_clean, tracking_code_problem
 from apps.desk.views.requests import receipt_pdf_bytes, response_pdf_bytes
 
 SESSION_VERIFIED = "track_verified"
@@ -60,10 +56,9 @@ def _remember(request: HttpRequest, sr: ServiceRequest) -> None:
 def _lookup(raw: str) -> tuple[ServiceRequest | None, str]:
     """The request for a typed code, or None and the message that tells the person what is wrong."""
     code = tracking_code_clean(raw)
-    if not tracking_code_is_well_formed(code):
-        return None, _("A tracking code has 11 digits; check the code on your receipt.")
-    if not tracking_code_check_digit_ok(code):
-        return None, _("This tracking code is mistyped: its check digit does not match. Check the digits on your receipt.")
+    problem = tracking_code_problem(code)
+    if problem:
+        return None, problem
     sr = selectors.request_by_tracking_code(code)
     if sr is None:
         return None, _("No request has this tracking code.")

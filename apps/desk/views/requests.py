@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -23,7 +22,6 @@ from apps.core.uploads import private_file_response
 from apps.desk import selectors, services
 from apps.desk.forms import DeliveryForm, IntakeForm, ResponseForm, StageActionForm
 from apps.desk.models import RequestDocument, RequestStage, ServiceRequest, StageFile
-from apps.desk.tracking import tracking_code_clean
 from apps.orgs import roles
 from apps.orgs.selectors import counter_list
 
@@ -100,18 +98,15 @@ def intake(request: HttpRequest, service_id: int) -> HttpResponse:
 
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    """Requests of the desks in scope; search by tracking code, national code or name."""
-    qs = selectors.request_list(user=request.user)
+    """Requests of the user's area; search by tracking code, national code, mobile or name."""
     query = search_query(request)
+    qs, search_error = selectors.request_search(selectors.request_list(user=request.user), query)
     status = request.GET.get("status", "")
-    if query:
-        code = tracking_code_clean(query)
-        qs = qs.filter(Q(tracking_code=code) | Q(national_code=code) | Q(full_name__icontains=query))
     if status in ServiceRequest.Status.values:
         qs = qs.filter(status=status)
     page = CappedPaginator(qs.order_by("-received_at"), 30).get_page(request.GET.get("page"))
     return render(request, "desk/request_list.html", {
-        "page": page, "requests": page.object_list, "q": query, "status": status,
+        "page": page, "requests": page.object_list, "q": query, "status": status, "search_error": search_error,
         "statuses": ServiceRequest.Status.choices,
     })
 
