@@ -146,7 +146,7 @@ def test_a_fourth_code_within_fifteen_minutes_is_refused_until_the_window_passes
     with pytest.raises(ValidationError) as refused:
         otp_send(mobile=MOBILE)
     assert refused.value.code == "otp_rate_limited"
-    assert "12" in refused.value.messages[0]  # the first code leaves the window 12 minutes from now
+    assert "۱۲" in refused.value.messages[0]  # the first code leaves the window 12 minutes from now
     assert len(messaging.outbox) == 3
 
     clock.advance(minutes=12, seconds=1)  # 15 min and 1 s after the first code
