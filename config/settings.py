@@ -186,6 +186,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.desk.tasks.notifications_resend_failed",
         "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
     },
+    # Daily at 04:30 Tehran: uploads kept for a form shown again (intake, e-desk) that was never sent
+    # again; their tokens expire after a day.
+    "uploads-kept-purge": {
+        "task": "apps.core.tasks.uploads_kept_purge",
+        "schedule": crontab(minute=30, hour=os.environ.get("CRON_UPLOADS_PURGE_HOUR", "4")),
+    },
     # Daily at 01:00 Tehran: open the audit round of the current Jalali bimonth (SPEC §6), a pre-filled
     # draft form per HQ and provincial unit. Jalali months do not line up with cron's Gregorian ones,
     # so it runs every night; once the round is open a run only adds forms for units created since.

@@ -11,6 +11,13 @@ def portal(request) -> dict:
     return {
         "portal_staff": staff,
         "portal_role": role,
+        # The header's search box and "register a request" link, for those who work the desk.
+        "portal_desk_search": bool(staff) and roles.has_role(
+            user, roles.DESK_CLERK, roles.UNIT_OFFICER, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR
+        ),
+        "portal_can_intake": bool(staff) and roles.has_role(
+            user, roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR
+        ),
         "portal_role_label": roles.ROLE_LABELS.get(role, ""),
         "portal_site_url": settings.SITE_URL,
     }

@@ -214,3 +214,74 @@ def private_file_response(file, *, allowed: dict[str, str] = SCANS, filename: st
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+# --- Uploads kept while a form is shown again -----------------------------------------------------
+# A form that fails on one field must not make the person attach every file again (or lose a scan
+# without saying so): the files that passed their checks are kept in private storage for a day, and
+# the form carries a signed token per file. The token names its owner (a user or a session), so it
+# is worth nothing to anyone else. Beat's `uploads-kept-purge` removes what was never used.
+KEPT_DIR = "kept-uploads"
+KEPT_SECONDS = 24 * 3600
+_KEPT_SALT = "apps.core.uploads.kept"
+
+
+def upload_keep(upload, *, owner: str) -> str:
+    """Store an already checked upload for a later submission of the same form; returns its token."""
+    from django.core import signing
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    ext = PurePath(upload.name).suffix.lstrip(".") or "bin"
+    upload.seek(0)
+    path = default_storage.save(f"{KEPT_DIR}/{timezone.now():%Y%m%d}/{uuid.uuid4().hex}.{ext}", ContentFile(upload.read()))
+    upload.seek(0)
+    return signing.dumps(
+        {"path": path, "owner": owner, "type": upload.content_type, "name": getattr(upload, "original_name", "")},
+        salt=_KEPT_SALT, compress=True,
+    )
+
+
+def upload_kept(token: str, *, owner: str) -> SimpleUploadedFile | None:
+    """The upload a token stands for, if it is the owner's and still kept; else None."""
+    from django.core import signing
+    from django.core.files.storage import default_storage
+
+    try:
+        kept = signing.loads(token, salt=_KEPT_SALT, max_age=KEPT_SECONDS)
+    except signing.BadSignature:
+        return None
+    if kept.get("owner") != owner or not str(kept.get("path", "")).startswith(f"{KEPT_DIR}/"):
+        return None
+    try:
+        with default_storage.open(kept["path"], "rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, OSError):
+        return None
+    upload = SimpleUploadedFile(PurePath(kept["path"]).name, data, content_type=kept.get("type", ""))
+    upload.original_name = kept.get("name", "")
+    upload.detected_type = PurePath(kept["path"]).suffix.lstrip(".")
+    return upload
+
+
+def uploads_kept_purge(*, older_than_seconds: int = KEPT_SECONDS) -> int:
+    """Delete kept uploads older than a day (their tokens have expired); returns how many."""
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    cutoff = (timezone.now() - dt.timedelta(seconds=older_than_seconds)).strftime("%Y%m%d")
+    removed = 0
+    try:
+        days, _files = default_storage.listdir(KEPT_DIR)
+    except (FileNotFoundError, OSError):
+        return 0
+    for day in days:
+        if day < cutoff:
+            _dirs, files = default_storage.listdir(f"{KEPT_DIR}/{day}")
+            for name in files:
+                default_storage.delete(f"{KEPT_DIR}/{day}/{name}")
+                removed += 1
+    return removed

@@ -281,6 +281,7 @@ def _applicant(n: int, service: SubService) -> Applicant:
         full_name=f"{first} {last}",
         mobile=f"0911{(1_204_567 + n * 7_321) % 10_000_000:07d}",
         legal_id=_legal_id(n) if g2b else "",
+        legal_name=f"شرکت ساختمانی {last} و شرکا" if g2b else "",
     )
 
 

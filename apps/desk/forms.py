@@ -21,10 +21,14 @@ class ScanField(UploadField):
 class IntakeForm(PortalForm):
     """The clerk's (or the applicant's, online) intake form for one sub-service.
 
-    One checkbox and one file field per required document of the catalog are added at runtime."""
+    Per required document of the catalog a file field and a checkbox are added at runtime: attaching
+    the scan is enough (it means received); the checkbox is for a document seen on paper only. When
+    the form comes back with an error, the scans that passed their checks are kept (apps.core.uploads
+    `upload_keep`) and travel with the form as signed tokens, so nothing has to be attached twice."""
 
     national_code = NationalCodeField(label=_("National code"))
     legal_id = LegalIdField(label=_("Legal entity's national ID"), required=False)
+    legal_name = forms.CharField(label=_("Legal entity's name"), required=False, max_length=200)
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     mobile = MobileField(label=_("Mobile"))
     email = forms.EmailField(label=_("Email (optional)"), required=False)
@@ -38,11 +42,17 @@ class IntakeForm(PortalForm):
         label=_("I checked: this applicant already has an open request for this service, register anyway"),
         required=False,
     )
+    ticket = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, service: SubService, counters=None, online: bool = False, **kwargs):
+    def __init__(self, *args, service: SubService, counters=None, online: bool = False, owner: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not getattr(self.data, "_mutable", True):
+            self.data = self.data.copy()  # the kept-file tokens are written into it when shown again
         self.service = service
         self.online = online
+        self.owner = owner
+        # The clerk types the national code first; the cursor is there when the page opens.
+        self.fields["national_code"].widget.attrs["autofocus"] = True
         if counters is None or online:
             del self.fields["counter"]
         else:
@@ -50,29 +60,55 @@ class IntakeForm(PortalForm):
         if online:
             # Online applicants cannot explain away a missing document: the checklist must be complete.
             del self.fields["incomplete_reason"]
+            del self.fields["ticket"]
         if service.service_type != "G2B":
             del self.fields["legal_id"]
+            del self.fields["legal_name"]
         else:
             self.fields["legal_id"].required = True
+            self.fields["legal_name"].required = True
+            self.fields["full_name"].label = _("Representative's full name")
         self.document_rows = []
         for doc in service.documents.all():
             received = f"doc_{doc.pk}_received"
             upload = f"doc_{doc.pk}_file"
-            self.fields[received] = forms.BooleanField(label=doc.title, required=False)
-            self.fields[upload] = ScanField(label=_("Scan of %(doc)s") % {"doc": doc.title}, required=False)
+            self.fields[received] = forms.BooleanField(label=_("Seen on paper"), required=False)
+            self.fields[upload] = ScanField(label=doc.title, required=False)
+            self.fields[f"doc_{doc.pk}_kept"] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
             self.document_rows.append((doc, received, upload))
 
     def documents_bound(self):
-        return [(doc, self[received], self[upload]) for doc, received, upload in self.document_rows]
+        """(document, its checkbox, its file field, the name of a file kept from the last try)."""
+        return [
+            (doc, self[received], self[upload], self.kept_names.get(upload, ""))
+            for doc, received, upload in self.document_rows
+        ]
+
+    @property
+    def kept_names(self) -> dict[str, str]:
+        if not hasattr(self, "_kept_names"):
+            self._kept_names = {}
+        return self._kept_names
 
     def clean(self):
+        from apps.core.uploads import upload_kept
+
         data = super().clean()
         for doc, received, upload in self.document_rows:
-            if self.online and data.get(upload):
-                data[received] = True
-            if data.get(received) and doc.upload_required and not data.get(upload):
+            token = data.get(f"doc_{doc.pk}_kept")
+            if not data.get(upload) and token and upload not in self.errors:
+                kept = upload_kept(token, owner=self.owner)
+                if kept is None:
+                    self.add_error(upload, _("The file attached before has expired: attach it again."))
+                else:
+                    data[upload] = kept
+                    self.kept_names[upload] = kept.original_name or doc.title
+            if data.get(upload):
+                data[received] = True  # attaching the scan is receiving the document
+            elif doc.upload_required and data.get(received):
                 self.add_error(upload, _("This document must be uploaded."))
-        missing = [doc.title for doc, received, _upload in self.document_rows if not data.get(received)]
+        missing = [doc.title for doc, received, upload in self.document_rows
+                   if not data.get(received) and upload not in self.errors]
         if missing and self.online:
             raise ValidationError(_("Attach every required document: %(docs)s.") % {"docs": "، ".join(missing)})
         if missing and not (data.get("incomplete_reason") or "").strip():
@@ -81,6 +117,35 @@ class IntakeForm(PortalForm):
                   "the request is registered incomplete.") % {"docs": "، ".join(missing)}
             )
         return data
+
+    def keep_uploads(self) -> None:
+        """After a failed submission: keep every scan that passed its checks, so that the form shown
+        again carries it; a scan that failed keeps its error beside its field."""
+        from apps.core.uploads import upload_keep
+
+        cleaned = getattr(self, "cleaned_data", {})
+        for doc, _received, upload in self.document_rows:
+            kept_field = f"doc_{doc.pk}_kept"
+            value = cleaned.get(upload)
+            if value and upload not in self.errors:
+                if upload not in self.kept_names:
+                    self.data[kept_field] = upload_keep(value, owner=self.owner)
+                    self.kept_names[upload] = getattr(value, "original_name", "") or doc.title
+            elif upload in self.errors:
+                self.data[kept_field] = ""
+
+    def documents(self):
+        """The checklist as the registration service takes it."""
+        from apps.desk.services import IntakeDocument
+
+        data = self.cleaned_data
+        return [
+            IntakeDocument(
+                required_id=doc.pk, title=doc.title, received=bool(data.get(received)),
+                file=data.get(upload), content_type=getattr(data.get(upload), "content_type", ""),
+            )
+            for doc, received, upload in self.document_rows
+        ]
 
 
 class StageActionForm(PortalForm):

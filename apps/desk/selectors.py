@@ -192,6 +192,15 @@ def dashboard_counts(*, user) -> dict[str, int]:
     }
 
 
+def queue_ticket_for_intake(*, user, pk: int | None):
+    """The called ticket of today that an intake records (in the user's scope), or None."""
+    from apps.desk.models import QueueTicket
+
+    if not pk:
+        return None
+    return scope_queryset(QueueTicket.objects.all(), user).filter(pk=pk).first()
+
+
 def open_duplicates(*, service_id: int, national_code: str) -> QuerySet[ServiceRequest]:
     """Open requests of the same applicant for the same service (the clerk is warned at intake)."""
     return ServiceRequest.objects.filter(

@@ -19,6 +19,7 @@ from apps.core.jalali import to_jalali
 from apps.core.jobs import enqueue_on_commit
 from apps.desk.models import (
     Notification,
+    QueueTicket,
     RequestDocument,
     RequestEvent,
     RequestStage,
@@ -43,6 +44,7 @@ class Applicant:
     mobile: str
     email: str = ""
     legal_id: str = ""
+    legal_name: str = ""
 
 
 @dataclass
@@ -112,9 +114,10 @@ def service_request_register(
     by: Staff | None = None,
     counter: Counter | None = None,
     incomplete_reason: str = "",
+    ticket: QueueTicket | None = None,
 ) -> ServiceRequest:
     """Register a request: tracking code, promised date from table 1, stages copied, first stage
-    in its unit's inbox, applicant notified on commit."""
+    in its unit's inbox, the queue ticket it was called with closed as served, applicant notified on commit."""
     missing = missing_documents(documents)
     if missing and not incomplete_reason.strip():
         raise ValidationError(
@@ -131,7 +134,8 @@ def service_request_register(
     promised = service_promised_at(service, start=now, province=unit.province)
     fields = {
         "service": service, "unit": unit, "counter": counter, "channel": channel,
-        "national_code": applicant.national_code, "legal_id": applicant.legal_id, "full_name": applicant.full_name,
+        "national_code": applicant.national_code, "legal_id": applicant.legal_id,
+        "legal_name": applicant.legal_name.strip(), "full_name": applicant.full_name, "queue_ticket": ticket,
         "mobile": applicant.mobile, "email": applicant.email, "incomplete_reason": incomplete_reason.strip() if missing else "",
         "registered_by": by, "received_at": now, "promised_at": promised, "first_stage_at": now,
         "status": ServiceRequest.Status.IN_PROGRESS,
@@ -161,6 +165,10 @@ def service_request_register(
     _event(request, "registered", actor=by, to_state=request.status,
            note=_("Registered incomplete: %(reason)s") % {"reason": request.incomplete_reason} if request.incomplete_reason else "")
     _event(request, "handed_over", actor=by, stage=first, to_state=RequestStage.State.ACTIVE)
+    if ticket is not None and ticket.state == QueueTicket.State.CALLED and by is not None:
+        from apps.desk.queue import ticket_mark_served
+
+        ticket_mark_served(ticket=ticket, by=by)
     _notify(request, Notification.Event.REGISTERED)
     return request
 

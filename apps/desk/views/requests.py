@@ -58,41 +58,48 @@ def intake_start(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/intake_start.html", {"services": services_qs, "q": query})
 
 
+SESSION_COUNTER = "desk_counter"
+
+
 @role_required(*INTAKE_ROLES)
 def intake(request: HttpRequest, service_id: int) -> HttpResponse:
-    """Register a request at the counter: applicant, documents checklist, scans; then the receipt."""
+    """Register a request at the counter: applicant, documents (attaching the scan is receiving it),
+    then the receipt. The counter is remembered for the session; a called queue ticket is recorded."""
     service = get_or_404(lambda pk: manage_service_list(user=request.user).filter(active=True).get(pk=pk), pk=service_id)
     staff = request.user.staff
     counters = counter_list(user=request.user).filter(active=True)
-    form = IntakeForm(request.POST or None, request.FILES or None, service=service, counters=counters)
+    ticket_id = request.GET.get("ticket", "")
+    initial = {"counter": request.session.get(SESSION_COUNTER), "ticket": ticket_id if ticket_id.isdigit() else None}
+    form = IntakeForm(request.POST or None, request.FILES or None, service=service, counters=counters,
+                      owner=f"user:{request.user.pk}", initial=initial)
     duplicates = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        duplicates = list(selectors.open_duplicates(service_id=service.pk, national_code=data["national_code"]))
-        if duplicates and not data.get("confirm_duplicate"):
-            form.add_error("confirm_duplicate", _("This applicant already has an open request for this service."))
-        else:
-            try:
-                sr = services.service_request_register(
-                    service=service, unit=staff.unit, by=staff, counter=data.get("counter"),
-                    applicant=services.Applicant(
-                        national_code=data["national_code"], full_name=data["full_name"], mobile=data["mobile"],
-                        email=data.get("email", ""), legal_id=data.get("legal_id", ""),
-                    ),
-                    documents=[
-                        services.IntakeDocument(
-                            required_id=doc.pk, title=doc.title, received=bool(data.get(received)),
-                            file=data.get(upload), content_type=getattr(data.get(upload), "content_type", ""),
-                        )
-                        for doc, received, upload in form.document_rows
-                    ],
-                    incomplete_reason=data.get("incomplete_reason", ""),
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            duplicates = list(selectors.open_duplicates(service_id=service.pk, national_code=data["national_code"]))
+            if duplicates and not data.get("confirm_duplicate"):
+                form.add_error("confirm_duplicate", _("This applicant already has an open request for this service."))
             else:
-                messages.success(request, _("The request was registered. Print the receipt for the applicant."))
-                return redirect("desk:receipt", pk=sr.pk)
+                try:
+                    sr = services.service_request_register(
+                        service=service, unit=staff.unit, by=staff, counter=data.get("counter"),
+                        applicant=services.Applicant(
+                            national_code=data["national_code"], full_name=data["full_name"], mobile=data["mobile"],
+                            email=data.get("email", ""), legal_id=data.get("legal_id", ""),
+                            legal_name=data.get("legal_name", ""),
+                        ),
+                        documents=form.documents(),
+                        incomplete_reason=data.get("incomplete_reason", ""),
+                        ticket=selectors.queue_ticket_for_intake(user=request.user, pk=data.get("ticket")),
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    if data.get("counter"):
+                        request.session[SESSION_COUNTER] = data["counter"].pk
+                    messages.success(request, _("The request was registered. Print the receipt for the applicant."))
+                    return redirect("desk:receipt", pk=sr.pk)
+        form.keep_uploads()
     return render(request, "desk/intake_form.html", {"service": service, "form": form, "duplicates": duplicates})
 
 
@@ -140,11 +147,25 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def receipt_context(sr: ServiceRequest) -> dict:
+    """What table 3 shows, on the page and in the PDF: the request, its documents and a QR code of
+    its tracking link."""
+    from apps.core.qr import qr_data_uri
+    from apps.desk.notifications import tracking_url
+
+    return {
+        "sr": sr, "body": sr.unit.body, "site_url": settings.SITE_URL, "documents": list(sr.documents.all()),
+        "tracking_qr": qr_data_uri(tracking_url(sr.tracking_code)),
+    }
+
+
 @login_required
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    """Table 3, the service receipt, as a printable page."""
+    """Table 3, the service receipt, as a printable page, with the way to the next applicant."""
     sr = get_or_404(selectors.request_get, user=request.user, pk=pk)
-    return render(request, "desk/receipt.html", {"sr": sr})
+    return render(request, "desk/receipt.html", {
+        **receipt_context(sr), "can_intake": roles.has_role(request.user, *INTAKE_ROLES),
+    })
 
 
 @login_required
@@ -155,8 +176,7 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 def receipt_pdf_bytes(sr: ServiceRequest, *, request=None) -> bytes:
     """Table 3 as PDF; shared by the counter and the applicant's online receipt."""
-    context = {"sr": sr, "body": sr.unit.body, "site_url": settings.SITE_URL}
-    return render_pdf("pdf/receipt.html", context, request=request)
+    return render_pdf("pdf/receipt.html", receipt_context(sr), request=request)
 
 
 @login_required
