@@ -29,13 +29,22 @@ def _data(service, **extra):
 
 def test_attaching_a_scan_is_receiving_the_document(client, clerk, service):
     client.force_login(clerk.user)
-    response = client.post(reverse("desk:intake", args=[service.pk]), _data(service, **{
-        f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_file": upload(JPEG, "card.jpg", "image/jpeg"),
-    }))
+    response = client.post(
+        reverse("desk:intake", args=[service.pk]),
+        _data(
+            service,
+            **{
+                f"doc_{service.deed.pk}_file": upload(PDF),
+                f"doc_{service.card.pk}_file": upload(JPEG, "card.jpg", "image/jpeg"),
+            },
+        ),
+    )
     assert response.status_code == 302
     docs = {d.title: d for d in RequestDocument.objects.all()}
-    assert docs["سند مالکیت"].received and docs["سند مالکیت"].file
-    assert docs["کارت ملی"].received and docs["کارت ملی"].file
+    assert docs["سند مالکیت"].received
+    assert docs["سند مالکیت"].file
+    assert docs["کارت ملی"].received
+    assert docs["کارت ملی"].file
     assert not ServiceRequest.objects.get().incomplete_reason
 
 
@@ -44,14 +53,25 @@ def test_a_valid_scan_is_kept_when_another_field_fails_and_used_on_the_next_try(
     attached, and correcting the mobile alone registers the request with both scans."""
     client.force_login(clerk.user)
     url = reverse("desk:intake", args=[service.pk])
-    first = client.post(url, _data(service, mobile="0912", **{
-        f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_file": upload(JPEG, "card.jpg", "image/jpeg"),
-    }))
+    first = client.post(
+        url,
+        _data(
+            service,
+            mobile="0912",
+            **{
+                f"doc_{service.deed.pk}_file": upload(PDF),
+                f"doc_{service.card.pk}_file": upload(JPEG, "card.jpg", "image/jpeg"),
+            },
+        ),
+    )
     assert first.status_code == 200
     assert "mobile" in first.context["form"].errors
     page = first.content.decode()
     assert page.count('class="kept"') == 2
-    tokens = {f"doc_{d.pk}_kept": first.context["form"].data[f"doc_{d.pk}_kept"] for d in (service.deed, service.card)}
+    tokens = {
+        f"doc_{d.pk}_kept": first.context["form"].data[f"doc_{d.pk}_kept"]
+        for d in (service.deed, service.card)
+    }
     assert all(tokens.values())
 
     second = client.post(url, _data(service, **tokens))
@@ -59,7 +79,9 @@ def test_a_valid_scan_is_kept_when_another_field_fails_and_used_on_the_next_try(
     assert second.status_code == 302, second.context["form"].errors
     docs = RequestDocument.objects.filter(request=ServiceRequest.objects.get())
     assert [(d.received, bool(d.file), d.content_type) for d in docs.order_by("id")] == [
-        (True, True, "application/pdf"), (True, True, "image/jpeg")]
+        (True, True, "application/pdf"),
+        (True, True, "image/jpeg"),
+    ]
 
 
 def test_a_kept_scan_is_worth_nothing_to_another_user(client, clerk, service):
@@ -73,9 +95,16 @@ def test_a_kept_scan_is_worth_nothing_to_another_user(client, clerk, service):
 
 def test_a_refused_scan_is_named_and_nothing_else_is_lost(client, clerk, service):
     client.force_login(clerk.user)
-    page = client.post(reverse("desk:intake", args=[service.pk]), _data(service, **{
-        f"doc_{service.deed.pk}_file": upload(b"MZ not a pdf" * 20), f"doc_{service.card.pk}_file": upload(PDF),
-    }))
+    page = client.post(
+        reverse("desk:intake", args=[service.pk]),
+        _data(
+            service,
+            **{
+                f"doc_{service.deed.pk}_file": upload(b"MZ not a pdf" * 20),
+                f"doc_{service.card.pk}_file": upload(PDF),
+            },
+        ),
+    )
     form = page.context["form"]
     assert f"doc_{service.deed.pk}_file" in form.errors
     assert form.data[f"doc_{service.card.pk}_kept"]  # the good one is kept
@@ -85,8 +114,14 @@ def test_a_refused_scan_is_named_and_nothing_else_is_lost(client, clerk, service
 def test_the_counter_is_remembered_for_the_session(client, clerk, service):
     counter = CounterFactory(unit=clerk.unit, number=4)
     client.force_login(clerk.user)
-    client.post(reverse("desk:intake", args=[service.pk]), _data(
-        service, counter=counter.pk, **{f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_received": "on"}))
+    client.post(
+        reverse("desk:intake", args=[service.pk]),
+        _data(
+            service,
+            counter=counter.pk,
+            **{f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_received": "on"},
+        ),
+    )
     form = client.get(reverse("desk:intake", args=[service.pk])).context["form"]
     assert form["counter"].value() == counter.pk
     assert form.fields["national_code"].widget.attrs.get("autofocus")
@@ -101,8 +136,14 @@ def test_the_called_ticket_is_recorded_and_closed_as_served(client, clerk, servi
     client.force_login(clerk.user)
     form_page = client.get(reverse("desk:intake", args=[service.pk]), {"ticket": ticket.pk})
     assert form_page.context["form"]["ticket"].value() == str(ticket.pk)
-    client.post(reverse("desk:intake", args=[service.pk]) + f"?ticket={ticket.pk}", _data(service, ticket=ticket.pk, **{
-        f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_received": "on"}))
+    client.post(
+        reverse("desk:intake", args=[service.pk]) + f"?ticket={ticket.pk}",
+        _data(
+            service,
+            ticket=ticket.pk,
+            **{f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_received": "on"},
+        ),
+    )
     sr = ServiceRequest.objects.get()
     assert sr.queue_ticket_id == ticket.pk
     ticket.refresh_from_db()
@@ -113,9 +154,15 @@ def test_a_g2b_receipt_names_the_entity_apart_from_its_representative(client, cl
     service.service_type = "G2B"
     service.save()
     client.force_login(clerk.user)
-    response = client.post(reverse("desk:intake", args=[service.pk]), _data(
-        service, legal_id="77111986110", legal_name="شرکت ساختمانی البرز",
-        **{f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_received": "on"}))
+    response = client.post(
+        reverse("desk:intake", args=[service.pk]),
+        _data(
+            service,
+            legal_id="77111986110",
+            legal_name="شرکت ساختمانی البرز",
+            **{f"doc_{service.deed.pk}_file": upload(PDF), f"doc_{service.card.pk}_received": "on"},
+        ),
+    )
     sr = ServiceRequest.objects.get()
     assert (sr.legal_name, sr.legal_id, sr.full_name) == ("شرکت ساختمانی البرز", "77111986110", "سارا محمدی")
     receipt = client.get(response["Location"]).content.decode()
@@ -127,15 +174,23 @@ def test_a_g2b_receipt_names_the_entity_apart_from_its_representative(client, cl
 
 def test_the_receipt_lists_the_documents_carries_a_qr_and_leads_to_the_next_applicant(client, clerk, service):
     client.force_login(clerk.user)
-    response = client.post(reverse("desk:intake", args=[service.pk]), _data(
-        service, incomplete_reason="کارت ملی را فردا می‌آورد", **{f"doc_{service.deed.pk}_file": upload(PDF)}))
+    response = client.post(
+        reverse("desk:intake", args=[service.pk]),
+        _data(
+            service,
+            incomplete_reason="کارت ملی را فردا می‌آورد",
+            **{f"doc_{service.deed.pk}_file": upload(PDF)},
+        ),
+    )
     page = client.get(response["Location"])
     html = page.content.decode()
-    assert "✓" in html and "✗" in html
+    assert "✓" in html
+    assert "✗" in html
     assert page.context["tracking_qr"].startswith("data:image/svg+xml")
     assert f'href="{reverse("desk:intake", args=[service.pk])}"' in html  # the next applicant, same service
     assert 'target="_blank"' in html
     sr = ServiceRequest.objects.get()
     text = pdf_text(client.get(reverse("desk:receipt_pdf", args=[sr.pk])).content)
-    assert "سند مالکیت" in text and "کارت ملی" in text
+    assert "سند مالکیت" in text
+    assert "کارت ملی" in text
     assert "تحویل نشده" in text
