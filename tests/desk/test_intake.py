@@ -130,10 +130,12 @@ def test_the_counter_is_remembered_for_the_session(client, clerk, service):
 def test_the_called_ticket_is_recorded_and_closed_as_served(client, clerk, service):
     counter = CounterFactory(unit=clerk.unit, number=2)
     counter.services.add(service)
-    ticket = queue.ticket_issue(unit=clerk.unit, counter=counter)
+    ticket = queue.ticket_issue(unit=clerk.unit, service=service)
     called = queue.ticket_call_next(counter=counter, by=clerk)
     assert called.pk == ticket.pk
     client.force_login(clerk.user)
+    counter_page = client.get(reverse("desk:queue_counter", args=[counter.pk])).content.decode()
+    assert f'{reverse("desk:intake", args=[service.pk])}?ticket={ticket.pk}' in counter_page
     form_page = client.get(reverse("desk:intake", args=[service.pk]), {"ticket": ticket.pk})
     assert form_page.context["form"]["ticket"].value() == str(ticket.pk)
     client.post(

@@ -55,7 +55,10 @@ def intake_start(request: HttpRequest) -> HttpResponse:
     """Pick the sub-service the applicant asks for."""
     query = search_query(request)
     services_qs = manage_service_list(user=request.user, query=query).filter(active=True).exclude(stage_count=0)
-    return render(request, "desk/intake_start.html", {"services": services_qs, "q": query})
+    ticket = request.GET.get("ticket", "")
+    return render(request, "desk/intake_start.html", {
+        "services": services_qs, "q": query, "ticket": ticket if ticket.isascii() and ticket.isdigit() else "",
+    })
 
 
 SESSION_COUNTER = "desk_counter"
