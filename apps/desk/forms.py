@@ -250,3 +250,42 @@ class DeliveryForm(PortalForm):
             if code and code == self.request_obj.national_code:
                 self.add_error("collector", _("This is the applicant's own national code: choose “the applicant”."))
         return data
+
+
+class DocumentAddForm(PortalForm):
+    """A document brought after registration: its scan, or its sight on paper."""
+
+    file = ScanField(label=_("Scan"), required=False)
+    on_paper = forms.BooleanField(label=_("Seen on paper (no scan)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("on_paper") and not self.errors:
+            raise ValidationError(_("Attach the scan, or tick that the document was seen on paper."))
+        return data
+
+
+class CorrectionForm(PortalForm):
+    """Correcting the applicant's details after registration, with the reason (kept in the history)."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    mobile = MobileField(label=_("Mobile"))
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    legal_name = forms.CharField(label=_("Legal entity's name"), required=False, max_length=200)
+    national_code = NationalCodeField(label=_("National code"))
+    reason = forms.CharField(label=_("Why the details are corrected"), max_length=limits.NOTE,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, request_obj, supervisor: bool, **kwargs):
+        kwargs.setdefault("initial", {f: getattr(request_obj, f) for f in
+                                      ("full_name", "mobile", "email", "legal_name", "national_code")})
+        super().__init__(*args, **kwargs)
+        if not request_obj.legal_id:
+            del self.fields["legal_name"]
+        if not supervisor:
+            # A different national code is a different person: only a supervisor changes it.
+            self.fields["national_code"].disabled = True
+            self.fields["national_code"].help_text = _("Only a desk supervisor may change the national code.")
+
+    def changes(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.changed_data if f != "reason" and not self.fields[f].disabled}

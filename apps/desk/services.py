@@ -376,3 +376,56 @@ def request_deliver(
            else _("Collected by the applicant"))
     _notify(request, Notification.Event.DELIVERED)
     return request
+
+
+@transaction.atomic
+def request_document_add(*, request_id: int, document_id: int, by: Staff, file=None, content_type: str = "") -> RequestDocument:
+    """A document missing at intake is brought later: its scan (or its sight on paper) completes the
+    checklist, and the history says who received it and when."""
+    request = _locked(request_id, None)
+    document = RequestDocument.objects.select_for_update().get(pk=document_id, request=request)
+    if document.received and (document.file or file is None):
+        raise ValidationError(_("This document was already received."))
+    document.received = True
+    if file is not None:
+        document.file, document.content_type = file, content_type
+    document.save()
+    missing = request.documents.filter(received=False).count()
+    note = _("%(doc)s received after registration.") % {"doc": document.title}
+    if not missing:
+        note += " " + _("Every document of the checklist is now in.")
+    _event(request, "document_added", actor=by, note=note)
+    _bump(request)
+    return document
+
+
+# What may be corrected after registration, and by whom: a typo in a name or a number is fixed at the
+# desk; a different national code is a different person, so only a supervisor changes it.
+CORRECTABLE = ("full_name", "mobile", "email", "legal_name")
+SUPERVISOR_CORRECTABLE = ("national_code",)
+
+
+@transaction.atomic
+def request_correct(*, request_id: int, by: Staff, changes: dict, reason: str, supervisor: bool = False) -> ServiceRequest:
+    """Correct the applicant's details with a reason; the history and the change log keep before and
+    after. The national code only when `supervisor` (the view checks the role)."""
+    request = _locked(request_id, None)
+    allowed = CORRECTABLE + (SUPERVISOR_CORRECTABLE if supervisor else ())
+    refused = set(changes) - set(allowed)
+    if refused:
+        raise ValidationError(_("Only a desk supervisor may change the national code."))
+    if not reason.strip():
+        raise ValidationError(_("Write why the details are corrected."))
+    before = {f: getattr(request, f) for f in changes if getattr(request, f) != changes[f]}
+    if not before:
+        raise ValidationError(_("Nothing was changed."))
+    after = {f: changes[f] for f in before}
+    for field, value in after.items():
+        setattr(request, field, value)
+    _bump(request, *after)
+    lines = [f"{ServiceRequest._meta.get_field(f).verbose_name}: {before[f] or '—'} ← {after[f] or '—'}" for f in after]
+    _event(request, "corrected", actor=by, note="\n".join([reason.strip(), *lines]))
+    from apps.core.services import change_record
+
+    change_record(target=request, action="corrected", actor=by.user, before=before, after=after, note=reason.strip())
+    return request

@@ -17,10 +17,18 @@ from apps.catalog.selectors import manage_service_list
 from apps.core.access import get_or_404, role_required
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
+from apps.core.scoping import scope_queryset
 from apps.core.text import search_query
 from apps.core.uploads import private_file_response
 from apps.desk import selectors, services
-from apps.desk.forms import DeliveryForm, IntakeForm, ResponseForm, StageActionForm
+from apps.desk.forms import (
+    CorrectionForm,
+    DeliveryForm,
+    DocumentAddForm,
+    IntakeForm,
+    ResponseForm,
+    StageActionForm,
+)
 from apps.desk.models import RequestDocument, RequestStage, ServiceRequest, StageFile
 from apps.orgs import roles
 from apps.orgs.selectors import counter_list
@@ -145,6 +153,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sr": sr, "stages": stages, "current": current, "action_form": action_form, "response": response,
         "can_respond": can_respond,
         "can_deliver": sr.status == ServiceRequest.Status.ANSWERED and roles.has_role(request.user, *INTAKE_ROLES),
+        "can_edit": sr.is_open and roles.has_role(request.user, *INTAKE_ROLES)
+        and scope_queryset(ServiceRequest.objects.filter(pk=sr.pk), request.user).exists(),
+        "document_form": DocumentAddForm(),
         "notifications": request_notifications(sr),
         "show_personal": True,
     })
@@ -290,6 +301,55 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "desk/deliver.html", {"sr": sr, "form": form})
 
 
+def _desk_request(request: HttpRequest, pk: int) -> ServiceRequest:
+    """A request received at a desk in the user's scope (the desk corrects and completes its own)."""
+    return get_or_404(lambda pk: scope_queryset(ServiceRequest.objects.all(), request.user).get(pk=pk), pk=pk)
+
+
+@require_POST
+@role_required(*INTAKE_ROLES)
+def document_add(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    """A document missing at intake, brought later: scan or sight on paper, recorded in the history."""
+    sr = _desk_request(request, pk)
+    form = DocumentAddForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("desk:request_detail", pk=sr.pk)
+    upload = form.cleaned_data.get("file")
+    try:
+        document = services.request_document_add(
+            request_id=sr.pk, document_id=document_id, by=request.user.staff,
+            file=upload, content_type=getattr(upload, "content_type", ""),
+        )
+    except RequestDocument.DoesNotExist as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(doc)s was added to the request.") % {"doc": document.title})
+    return redirect("desk:request_detail", pk=sr.pk)
+
+
+@role_required(*INTAKE_ROLES)
+def request_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a typo in the applicant's name, mobile or email (the national code: supervisors only),
+    with the reason; the history keeps before and after."""
+    sr = _desk_request(request, pk)
+    supervisor = roles.has_role(request.user, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+    form = CorrectionForm(request.POST or None, request_obj=sr, supervisor=supervisor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_correct(request_id=sr.pk, by=request.user.staff, changes=form.changes(),
+                                     reason=form.cleaned_data["reason"], supervisor=supervisor)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The applicant's details were corrected; the history keeps the old ones."))
+            return redirect("desk:request_detail", pk=sr.pk)
+    return render(request, "desk/request_correct.html", {"sr": sr, "form": form})
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The stages waiting in my unit (a filter shows the units below), what was escalated to me and the
@@ -335,6 +395,8 @@ urlpatterns = [
     path("requests/<int:pk>/response/", response_issue, name="response_issue"),
     path("requests/<int:pk>/response.pdf", response_pdf, name="response_pdf"),
     path("requests/<int:pk>/deliver/", deliver, name="deliver"),
+    path("requests/<int:pk>/correct/", request_correct, name="request_correct"),
+    path("requests/<int:pk>/documents/<int:document_id>/add/", document_add, name="document_add"),
     path("stages/<int:pk>/action/", stage_action, name="stage_action"),
     path("inbox/", inbox, name="inbox"),
     path("documents/<int:pk>/", document_file, name="document_file"),
