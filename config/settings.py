@@ -260,6 +260,11 @@ LOGIN_RATE = os.environ.get("LOGIN_RATE", "10/5m")
 # (the second limit stops guessing the national code that unlocks a request's personal data).
 TRACK_RATE = os.environ.get("TRACK_RATE", "60/m")
 TRACK_VERIFY_RATE = os.environ.get("TRACK_VERIFY_RATE", "10/10m")
+# The e-desk per address, each step counted apart (a few typos of the code never block the form):
+# codes sent (each mobile also has OTP_MAX_SENDS), codes checked, forms submitted.
+EDESK_SEND_RATE = os.environ.get("EDESK_SEND_RATE", "10/h")
+EDESK_VERIFY_RATE = os.environ.get("EDESK_VERIFY_RATE", "30/10m")
+EDESK_SUBMIT_RATE = os.environ.get("EDESK_SUBMIT_RATE", "30/h")
 # Queue numbers taken at the hall kiosk per address (the kiosk needs no login).
 QUEUE_KIOSK_RATE = os.environ.get("QUEUE_KIOSK_RATE", "30/m")
 # Searches of the public catalog allowed per address (offices share one address behind NAT).

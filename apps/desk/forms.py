@@ -72,7 +72,8 @@ class IntakeForm(PortalForm):
         for doc in service.documents.all():
             received = f"doc_{doc.pk}_received"
             upload = f"doc_{doc.pk}_file"
-            self.fields[received] = forms.BooleanField(label=_("Seen on paper"), required=False)
+            if not online:  # online there is no paper to see: the scan is the document
+                self.fields[received] = forms.BooleanField(label=_("Seen on paper"), required=False)
             self.fields[upload] = ScanField(label=doc.title, required=False)
             self.fields[f"doc_{doc.pk}_kept"] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
             self.document_rows.append((doc, received, upload))
@@ -80,7 +81,7 @@ class IntakeForm(PortalForm):
     def documents_bound(self):
         """(document, its checkbox, its file field, the name of a file kept from the last try)."""
         return [
-            (doc, self[received], self[upload], self.kept_names.get(upload, ""))
+            (doc, self[received] if received in self.fields else None, self[upload], self.kept_names.get(upload, ""))
             for doc, received, upload in self.document_rows
         ]
 
@@ -105,12 +106,13 @@ class IntakeForm(PortalForm):
                     self.kept_names[upload] = kept.original_name or doc.title
             if data.get(upload):
                 data[received] = True  # attaching the scan is receiving the document
-            elif doc.upload_required and data.get(received):
+            elif doc.upload_required and (data.get(received) or self.online):
                 self.add_error(upload, _("This document must be uploaded."))
         missing = [doc.title for doc, received, upload in self.document_rows
                    if not data.get(received) and upload not in self.errors]
-        if missing and self.online:
-            raise ValidationError(_("Attach every required document: %(docs)s.") % {"docs": "، ".join(missing)})
+        if self.online:
+            # Online, what the catalog does not require as a scan may be brought to the desk instead.
+            return data
         if missing and not (data.get("incomplete_reason") or "").strip():
             raise ValidationError(
                 _("Documents are missing: %(docs)s. Tell the applicant now and either collect them or record why "

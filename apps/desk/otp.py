@@ -72,15 +72,30 @@ def otp_send(*, mobile: str) -> PhoneVerification:
     return verification
 
 
+OK, WRONG, EXPIRED, LOCKED, NONE = "ok", "wrong", "expired", "locked", "none"
+
+
 def otp_verify(*, mobile: str, code: str) -> bool:
     """True once for the right, unexpired newest code of the mobile; every guess is counted."""
+    return otp_check(mobile=mobile, code=code) == OK
+
+
+def otp_attempts_left(*, mobile: str) -> int:
+    """Guesses left on the newest code of the mobile (for the message after a wrong one)."""
+    latest = PhoneVerification.objects.filter(mobile=mobile).order_by("-created_at", "-id").first()
+    return max(0, settings.OTP_MAX_ATTEMPTS - latest.attempts) if latest else 0
+
+
+def otp_check(*, mobile: str, code: str) -> str:
+    """Check a typed code against the newest code of the mobile: OK (once), WRONG, EXPIRED, LOCKED
+    (too many wrong guesses) or NONE (no code was sent). Every guess is counted."""
     try:
         mobile = normalize_mobile(mobile)
     except ValidationError:
-        return False
+        return NONE
     code = normalize_digits(code or "").strip()
     if not _CODE.fullmatch(code):
-        return False  # a typo of length or letters is not a guess: it could not have matched
+        return WRONG  # a typo of length or letters is not a guess: it could not have matched
     now = timezone.now()
     with transaction.atomic():
         # Locked so that parallel guesses are counted one by one and cannot exceed the limit.
@@ -90,16 +105,17 @@ def otp_verify(*, mobile: str, code: str) -> bool:
             .order_by("-created_at", "-id")
             .first()
         )
-        if (
-            verification is None
-            or verification.verified_at is not None
-            or verification.expires_at <= now
-            or verification.attempts >= settings.OTP_MAX_ATTEMPTS
-        ):
-            return False
+        if verification is None or verification.verified_at is not None:
+            return NONE
+        if verification.attempts >= settings.OTP_MAX_ATTEMPTS:
+            return LOCKED
+        if verification.expires_at <= now:
+            return EXPIRED
         verification.attempts += 1
         ok = check_password(code, verification.code_hash)
         if ok:
             verification.verified_at = now
         verification.save(update_fields=["attempts", "verified_at"])
-        return ok
+        if ok:
+            return OK
+        return LOCKED if verification.attempts >= settings.OTP_MAX_ATTEMPTS else WRONG

@@ -56,7 +56,8 @@ def desk(db):
 
 def _complete_current_stage(page, note: str) -> None:
     form = page.locator("form.stage-form")
-    expect(form.locator("#id_action")).to_have_value("complete")
+    # Only the actions the stage's state allows are offered, the first one chosen.
+    expect(form.locator("input[name=action][value=complete]")).to_be_checked()
     form.locator("#id_note").fill(note)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
@@ -219,15 +220,26 @@ def test_request_goes_from_counter_through_late_stage_to_the_applicants_phone(
     assert shown_code in text
     citizen_context.close()
 
-    # --- The clerk hands the response over ---------------------------------------------------------
+    # --- The clerk hands the response over: who collects it, checked, confirmed ---------------------
     page.goto(detail_url)
     with page.expect_navigation():
-        page.click(f"form[action$='/desk/requests/{sr.pk}/deliver/'] button[type=submit]")
+        page.click(f"a[href$='/desk/requests/{sr.pk}/deliver/']")
+    page.fill("#id_national_code", to_persian_digits("4032152314"))  # not the applicant's
+    page.check("#id_confirm")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    expect(page.locator(".errorlist")).to_be_visible()  # "this is not the applicant's national code"
+    shot(page, "desk-journey-8-delivery-checked")
+    page.fill("#id_national_code", to_persian_digits(NATIONAL_CODE))
+    page.check("#id_confirm")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
     expect(page.locator(".facts .badge.status-delivered")).to_have_text(_fa("Delivered"))
-    expect(page.locator("form[action$='/deliver/']")).to_have_count(0)
+    expect(page.locator(f"a[href$='/desk/requests/{sr.pk}/deliver/']")).to_have_count(0)
     no_horizontal_overflow(page)
     shot(page, "desk-journey-8-delivered")
     sr.refresh_from_db()
     assert sr.status == ServiceRequest.Status.DELIVERED
     assert sr.delivered_by == clerk
     assert sr.delivered_at
+    assert (sr.collected_by_name, sr.collected_by_national_code) == (APPLICANT, NATIONAL_CODE)

@@ -5,6 +5,8 @@ personal. Names, the national code and the response PDF need the national code t
 remembered in the session for that request only.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,13 +16,14 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from apps.catalog.models import Channel, SubService
 from apps.core.messaging import DeliveryError
 from apps.core.pdf import pdf_response
-from apps.core.text import normalize_digits
+from apps.core.text import localize_digits
 from apps.core.validators import normalize_mobile, normalize_national_code
 from apps.desk import selectors, services
 from apps.desk.forms import IntakeForm
@@ -30,6 +33,7 @@ from apps.desk.views.requests import receipt_pdf_bytes, response_pdf_bytes
 
 SESSION_VERIFIED = "track_verified"
 SESSION_MOBILE = "edesk_mobile"
+SESSION_DRAFT = "edesk_draft"
 EDESK_SESSION_SECONDS = 30 * 60
 
 
@@ -112,8 +116,15 @@ def track_receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     return pdf_response(receipt_pdf_bytes(sr, request=request), f"receipt-{sr.tracking_code}.pdf", inline=False)
 
 
-def _edesk_mobile(request: HttpRequest) -> str:
+def _edesk_confirmed(request: HttpRequest) -> tuple[str, float]:
+    """(the mobile confirmed in this session, when), whatever its age; ("", 0) if none."""
     mobile, at = request.session.get(SESSION_MOBILE, ("", 0))
+    return mobile, at
+
+
+def _edesk_mobile(request: HttpRequest) -> str:
+    """The mobile confirmed in this session within the last EDESK_SESSION_SECONDS, else ""."""
+    mobile, at = _edesk_confirmed(request)
     if mobile and timezone.now().timestamp() - at < EDESK_SESSION_SECONDS:
         return mobile
     return ""
@@ -127,76 +138,151 @@ def _edesk_unit(service: SubService):
     return unit
 
 
-@ratelimit(key="ip", rate=_verify_rate, method="POST", block=True)
+def _edesk_owner(request: HttpRequest) -> str:
+    # Files kept between two submissions belong to this browser's session and no one else.
+    if request.session.session_key is None:
+        request.session.save()
+    return f"session:{request.session.session_key}"
+
+
+def _edesk_limited(request: HttpRequest, step: str) -> bool:
+    """Sends, code checks and submissions are limited apart: a few typos of the code never use up
+    the allowance of the form's submission, nor the other way round."""
+    from django_ratelimit.core import is_ratelimited
+
+    rate = {"send": settings.EDESK_SEND_RATE, "verify": settings.EDESK_VERIFY_RATE}.get(step, settings.EDESK_SUBMIT_RATE)
+    return is_ratelimited(request, group=f"edesk-{step}", key="ip", rate=rate, method=ratelimit.ALL, increment=True)
+
+
+def _edesk_draft_keep(request: HttpRequest, form: IntakeForm, service: SubService) -> None:
+    """What was typed and attached, kept in the session when the confirmation ran out."""
+    skipped = {"csrfmiddlewaretoken", "step", "mobile"}
+    form.is_valid()
+    form.keep_uploads()
+    request.session[SESSION_DRAFT] = {
+        "service": service.pk,
+        "data": {k: v for k, v in form.data.items() if k not in skipped and not k.endswith("_file")},
+        "kept_names": form.kept_names,
+    }
+
+
+def _edesk_form(request: HttpRequest, service: SubService, mobile: str, data=None, files=None) -> IntakeForm:
+    draft = request.session.get(SESSION_DRAFT) or {}
+    initial = {"mobile": mobile}
+    if data is None and draft.get("service") == service.pk:
+        initial.update(draft.get("data", {}))
+    form = IntakeForm(data, files, service=service, online=True, owner=_edesk_owner(request), initial=initial)
+    if data is None and draft.get("service") == service.pk:
+        form.kept_names.update(draft.get("kept_names", {}))
+    return form
+
+
+_CODE_MESSAGES = {
+    "wrong": gettext_lazy("The code is wrong. You can try %(left)s more times."),
+    "locked": gettext_lazy("The code was typed wrong too many times and is locked. Send a new code."),
+    "expired": gettext_lazy("The code has expired. Send a new code."),
+    "none": gettext_lazy("No code is waiting for this number. Send a new code."),
+}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
-    """Online submission on the e-desk: confirm the mobile by a one-time code, then the intake form."""
-    from apps.desk.otp import otp_send, otp_verify
+    """Online submission on the e-desk: confirm the mobile by a one-time code, then the intake form.
+    Nothing typed or attached is lost when the confirmation runs out: it is kept and offered again
+    after a new code. In-person services say so on a page of their own."""
+    from apps.desk.otp import otp_attempts_left, otp_check, otp_send
 
-    try:
-        service = SubService.objects.select_related("body").get(
-            pk=service_id, active=True, channel__in=[Channel.ELECTRONIC, Channel.HYBRID]
-        )
-    except SubService.DoesNotExist as exc:
-        raise Http404 from exc
-    if not service.stages.exists() or _edesk_unit(service) is None:
+    service = SubService.objects.select_related("body").filter(pk=service_id, active=True).first()
+    if service is None:
         raise Http404
-    step = request.POST.get("step", "")
-    context = {"service": service, "error": "", "mobile": ""}
+    if (
+        service.channel not in (Channel.ELECTRONIC, Channel.HYBRID)
+        or not service.stages.exists()
+        or _edesk_unit(service) is None
+    ):
+        return render(request, "desk/edesk_unavailable.html", {"service": service})
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step and _edesk_limited(request, step):
+        return render(request, "errors/429.html", status=429)
+    context = {"service": service, "error": "", "notice": "", "mobile": ""}
+    if request.GET.get("change"):
+        request.session.pop(SESSION_MOBILE, None)
+        return render(request, "desk/edesk_mobile.html", context)
+
     if step == "send":
         try:
             mobile = normalize_mobile(request.POST.get("mobile", ""))
             otp_send(mobile=mobile)
         except ValidationError as exc:
-            context["error"] = " ".join(exc.messages)
+            context.update(error=" ".join(exc.messages), mobile=request.POST.get("mobile", "")[:20])
+            return render(request, "desk/edesk_mobile.html", context)
         except DeliveryError:
             context["error"] = _("The code could not be sent just now. Please try again in a few minutes.")
-        else:
-            context["mobile"] = mobile
-            return render(request, "desk/edesk_code.html", context)
-    elif step == "verify":
-        mobile = request.POST.get("mobile", "")
-        if otp_verify(mobile=mobile, code=normalize_digits(request.POST.get("otp", ""))):
-            request.session[SESSION_MOBILE] = (mobile, timezone.now().timestamp())
+            return render(request, "desk/edesk_mobile.html", context)
+        context["mobile"] = mobile
+        return render(request, "desk/edesk_code.html", context)
+    if step == "verify":
+        mobile = request.POST.get("mobile", "")[:20]
+        status = otp_check(mobile=mobile, code=request.POST.get("otp", ""))
+        if status == "ok":
+            request.session[SESSION_MOBILE] = (normalize_mobile(mobile), timezone.now().timestamp())
             return redirect("edesk_apply", service_id=service.pk)
-        context.update(mobile=mobile, error=_("The code is wrong or has expired."))
+        left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
+        context.update(mobile=mobile, error=_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
         return render(request, "desk/edesk_code.html", context)
 
     mobile = _edesk_mobile(request)
+    if step == "submit" and not mobile:
+        # The confirmation ran out while the form was being filled: keep all of it, say so, ask again.
+        _edesk_draft_keep(request, _edesk_form(request, service, "", request.POST.copy(), request.FILES), service)
+        context.update(
+            mobile=_edesk_confirmed(request)[0],
+            notice=_("Your mobile confirmation ran out after 30 minutes, so the request was not sent yet. "
+                     "What you typed and the files you attached are kept: confirm your mobile again and send it."),
+        )
+        return render(request, "desk/edesk_mobile.html", context)
     if not mobile:
         return render(request, "desk/edesk_mobile.html", context)
-    data = request.POST.copy() if step == "submit" else None
-    if data is not None:
+
+    data = None
+    if step == "submit":
+        data = request.POST.copy()
         data["mobile"] = mobile  # the confirmed number, whatever the form says
-    form = IntakeForm(data, request.FILES or None, service=service, online=True, initial={"mobile": mobile})
-    if step == "submit" and form.is_valid():
-        cleaned = form.cleaned_data
-        try:
-            sr = services.service_request_register(
-                service=service, unit=_edesk_unit(service), channel=ServiceRequest.Channel.ONLINE,
-                applicant=services.Applicant(
-                    national_code=cleaned["national_code"], full_name=cleaned["full_name"], mobile=mobile,
-                    email=cleaned.get("email", ""), legal_id=cleaned.get("legal_id", ""),
-                ),
-                documents=[
-                    services.IntakeDocument(
-                        required_id=doc.pk, title=doc.title, received=bool(cleaned.get(received)),
-                        file=cleaned.get(upload), content_type=getattr(cleaned.get(upload), "content_type", ""),
-                    )
-                    for doc, received, upload in form.document_rows
-                ],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            _remember(request, sr)
-            request.session.pop(SESSION_MOBILE, None)
-            messages.success(
-                request,
-                _("Your request was registered. Keep the tracking code; it was also sent to your mobile by SMS."),
-            )
-            return redirect(f"/track/?code={sr.tracking_code}")
-    context.update(form=form, mobile=mobile)
+    form = _edesk_form(request, service, mobile, data, request.FILES if data is not None else None)
+    if data is not None:
+        if form.is_valid():
+            cleaned = form.cleaned_data
+            documents = form.documents()
+            missing = [d.title for d in documents if not d.received]
+            try:
+                sr = services.service_request_register(
+                    service=service, unit=_edesk_unit(service), channel=ServiceRequest.Channel.ONLINE,
+                    applicant=services.Applicant(
+                        national_code=cleaned["national_code"], full_name=cleaned["full_name"], mobile=mobile,
+                        email=cleaned.get("email", ""), legal_id=cleaned.get("legal_id", ""),
+                        legal_name=cleaned.get("legal_name", ""),
+                    ),
+                    documents=documents,
+                    incomplete_reason=_("Not attached online; the applicant brings them to the desk: %(docs)s")
+                    % {"docs": "، ".join(missing)} if missing else "",
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                _remember(request, sr)
+                request.session.pop(SESSION_MOBILE, None)
+                request.session.pop(SESSION_DRAFT, None)
+                messages.success(
+                    request,
+                    _("Your request was registered. Keep the tracking code; it was also sent to your mobile by SMS."),
+                )
+                return redirect(f"/track/?code={sr.tracking_code}")
+        form.keep_uploads()
+    confirmed_at = _edesk_confirmed(request)[1]
+    context.update(
+        form=form, mobile=mobile,
+        confirmed_until=dt.datetime.fromtimestamp(confirmed_at + EDESK_SESSION_SECONDS, tz=dt.UTC),
+    )
     return render(request, "desk/edesk_form.html", context)
 
 
