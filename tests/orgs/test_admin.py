@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def administrator(client):
-    user = staff_user(roles.ADMINISTRATOR).user
+    user = staff_user(roles.ADMINISTRATOR, first_name="مهدی", last_name="صالحی").user  # not a name searched for
     user.is_superuser = True
     user.save()
     client.force_login(user)
