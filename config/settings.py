@@ -280,6 +280,19 @@ USE_TZ = True
 # Office hours used when a workflow stage is agreed in hours (Iranian government offices).
 WORKDAY_START = os.environ.get("WORKDAY_START", "07:30")
 WORKDAY_END = os.environ.get("WORKDAY_END", "14:30")
+# django-jalali's admin date picker (apps.core.admin_persian), started by the portal's script instead
+# of the package's admin/main.js, which writes 1405-09-01 and lays the calendar out left to right.
+JALALI_SETTINGS = {
+    "ADMIN_JS_STATIC_FILES": [
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery-1.10.2.min.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery.ui.core.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery.ui.datepicker-cc.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/calendar.all.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/calendar.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery.ui.datepicker-cc-fa.js",
+        "js/admin-jalali-datepicker.js",
+    ],
+}
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

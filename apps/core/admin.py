@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import ChangeRecord, Holiday
 from apps.core.scoping import scope_queryset
-from apps.core.templatetags.portal import jdate
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -35,14 +34,12 @@ class ScopedAdmin(admin.ModelAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "jalali_date", "title", "kind", "province"]
-    list_filter = ["kind", "province"]
-    search_fields = ["title"]
-    date_hierarchy = "date"
+    """The holiday calendar; dates typed and shown in Jalali, filtered by Jalali year (admin_persian)."""
 
-    @admin.display(description=_("Jalali date"), ordering="date")
-    def jalali_date(self, obj: Holiday) -> str:
-        return jdate(obj.date)
+    list_display = ["date", "title", "kind", "province"]
+    list_filter = ["date", "kind", "province"]
+    search_fields = ["title"]
+    list_select_related = ["province"]
 
 
 @admin.register(ChangeRecord)
@@ -50,19 +47,12 @@ class ChangeRecordAdmin(admin.ModelAdmin):
     """The change log, read-only: who changed users, roles, units, holidays, questionnaires, the
     catalog… when, and the values before and after (apps.core.audit_trail, apps.core.services)."""
 
-    list_display = ["at_jalali", "content_type", "object_id", "action", "actor_name"]
-    list_filter = ["content_type", "action"]
+    list_display = ["at", "content_type", "object_id", "action", "actor_name"]
+    list_filter = ["at", "content_type", "action"]
     search_fields = ["object_id", "note", "actor__username"]
     list_select_related = ["content_type", "actor"]
-    date_hierarchy = "at"
-    fields = ["at_jalali", "content_type", "object_id", "target_name", "action", "actor_name", "changes", "note"]
+    fields = ["at", "content_type", "object_id", "target_name", "action", "actor_name", "changes", "note"]
     readonly_fields = fields
-
-    @admin.display(description=_("at"), ordering="at")
-    def at_jalali(self, obj: ChangeRecord) -> str:
-        from apps.core.templatetags.portal import jdatetime
-
-        return jdatetime(obj.at)
 
     @admin.display(description=_("actor"), ordering="actor__username")
     def actor_name(self, obj: ChangeRecord) -> str:

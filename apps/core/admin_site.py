@@ -10,6 +10,13 @@ class PortalAdminSite(admin.AdminSite):
     site_title = _("Service desk portal")
     index_title = _("Administration")
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin registered here, the portal's or another app's, is made Persian: Jalali dates
+        in and out, normalised search and saving (apps.core.admin_persian)."""
+        from apps.core.admin_persian import persian_admin  # imports forms and models: not at load time
+
+        super().register(model_or_iterable, persian_admin(admin_class or admin.ModelAdmin), **options)
+
     def has_permission(self, request) -> bool:
         """Active users whose role may use the admin (ADMIN_SITE_ROLES) get in; what they see there is
         still limited by their model permissions and scoped querysets. Giving someone the role is enough:

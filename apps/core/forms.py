@@ -9,6 +9,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import to_current_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +131,39 @@ class JalaliDateField(forms.Field):
             except (ValueError, OverflowError):
                 return value
         return value
+
+
+class JalaliSplitDateTimeMixin:
+    """A split date-time widget whose date box shows the Jalali date (the time box is unchanged)."""
+
+    def decompress(self, value):
+        if value:
+            value = to_current_timezone(value)
+            return [jalali.format_date(value.date()), value.time()]
+        return [None, None]
+
+
+class JalaliSplitDateTimeWidget(JalaliSplitDateTimeMixin, forms.SplitDateTimeWidget):
+    pass
+
+
+class JalaliSplitHiddenDateTimeWidget(JalaliSplitDateTimeMixin, forms.SplitHiddenDateTimeWidget):
+    pass
+
+
+class JalaliSplitDateTimeField(forms.SplitDateTimeField):
+    """A date-time typed as a Jalali date and a time, cleaned to an aware datetime in Tehran time."""
+
+    widget = JalaliSplitDateTimeWidget
+    hidden_widget = JalaliSplitHiddenDateTimeWidget
+
+    def __init__(self, **kwargs):
+        kwargs.pop("input_date_formats", None)
+        super().__init__(**kwargs)
+        gregorian = self.fields[0]
+        date = JalaliDateField(error_messages={"incomplete": gregorian.error_messages["incomplete"]})
+        date.required, date.disabled = gregorian.required, gregorian.disabled
+        self.fields = (date, self.fields[1])
 
 
 class _IdentifierField(forms.CharField):

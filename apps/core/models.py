@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core import limits
+from apps.core import jalali, limits
 
 
 class Holiday(models.Model):
@@ -42,7 +42,7 @@ class Holiday(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.title}"
+        return f"{jalali.format_date(self.date)} {self.title}"
 
 
 class ChangeRecord(models.Model):

@@ -45,7 +45,7 @@ class ServiceRequestAdmin(ScopedAdmin):
     search_fields = ["tracking_code", "national_code"]
     list_select_related = ["service", "unit"]
     inlines = [StageInline, EventInline, NotificationInline]
-    readonly_fields = [f.name for f in ServiceRequest._meta.fields]
+    readonly_fields = [f.name for f in ServiceRequest._meta.fields if not f.auto_created]  # not the meaningless "ID"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -59,7 +59,7 @@ class RequestStageAdmin(ScopedAdmin):
     list_display = ["request", "order", "title", "unit", "state", "due_at"]
     list_filter = ["state"]
     list_select_related = ["request", "unit"]
-    readonly_fields = [f.name for f in RequestStage._meta.fields]
+    readonly_fields = [f.name for f in RequestStage._meta.fields if not f.auto_created]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -69,7 +69,7 @@ class RequestStageAdmin(ScopedAdmin):
 class ResponseAdmin(ScopedAdmin):
     unit_field = "request__unit"
     list_display = ["number", "request", "outcome", "issued_at"]
-    readonly_fields = [f.name for f in Response._meta.fields]
+    readonly_fields = [f.name for f in Response._meta.fields if not f.auto_created]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -83,7 +83,7 @@ class ServiceRequest(models.Model):
     collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
     collected_by_national_code = models.CharField(_("collector's national code"), max_length=10, blank=True)
     # Optimistic lock: every transition bumps it, and a transition that finds it changed loses.
-    version = models.PositiveIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("service request")
@@ -219,7 +219,9 @@ class RequestEvent(models.Model):
     """Append-only history of a request: who did what, when, from which state to which."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("request"))
-    stage = models.ForeignKey(RequestStage, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    stage = models.ForeignKey(
+        RequestStage, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name=_("stage")
+    )
     action = models.CharField(_("action"), max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -255,7 +257,9 @@ class Response(models.Model):
     notes = models.TextField(_("notes"), blank=True, max_length=limits.NOTE)
     issuer_name = models.CharField(_("issuer"), max_length=200)
     issuer_post = models.CharField(_("issuer's post"), max_length=200)
-    issued_by = models.ForeignKey("orgs.Staff", null=True, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        "orgs.Staff", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
 
     class Meta:
         verbose_name = _("response notice")
@@ -331,7 +335,9 @@ class QueueTicket(models.Model):
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     called_at = models.DateTimeField(_("called"), null=True, blank=True)
     called_to = models.ForeignKey("orgs.Counter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("called to counter"))
-    called_by = models.ForeignKey("orgs.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    called_by = models.ForeignKey(
+        "orgs.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("called by")
+    )
 
     class Meta:
         verbose_name = _("queue ticket")

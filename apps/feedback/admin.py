@@ -204,18 +204,16 @@ class _ReadOnlyAdmin(ScopedAdmin):
 class StaffQRCodeAdmin(_ReadOnlyAdmin):
     unit_field = "staff__unit"
     list_display = ["staff", "token", "issued_at", "issued_by", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = ["issued_at", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["token", "staff__first_name", "staff__last_name", "staff__personnel_code"]
     list_select_related = ["staff", "issued_by"]
-    date_hierarchy = "issued_at"
 
 
 @admin.register(StaffRating)
 class StaffRatingAdmin(_ReadOnlyAdmin):
     list_display = ["created_at", "staff", "score", "flagged", "reviewed_by", "unit"]
-    list_filter = ["flagged", "score", ("reviewed_at", admin.EmptyFieldListFilter)]
+    list_filter = ["created_at", "flagged", "score", ("reviewed_at", admin.EmptyFieldListFilter)]
     search_fields = ["staff__first_name", "staff__last_name", "tracking_code"]
     list_select_related = ["staff", "unit", "reviewed_by"]
-    date_hierarchy = "created_at"
     # The mobile and device fingerprint are for the once-a-day rule, not for reading.
     exclude = ["mobile", "device_key"]

@@ -200,7 +200,7 @@ class StaffRating(models.Model):
     of every average until a supervisor reviews them."""
 
     staff = models.ForeignKey("orgs.Staff", on_delete=models.CASCADE, related_name="ratings", verbose_name=_("staff member"))
-    code = models.ForeignKey(StaffQRCode, on_delete=models.PROTECT, related_name="ratings")
+    code = models.ForeignKey(StaffQRCode, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("QR code"))
     score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)])
     comment = models.TextField(_("comment"), blank=True, max_length=limits.NOTE)
     tracking_code = models.CharField(_("tracking code"), max_length=11, blank=True)
@@ -209,12 +209,16 @@ class StaffRating(models.Model):
     created_at = models.DateTimeField(_("at"), db_index=True)
     flagged = models.BooleanField(_("held for review"), default=False)
     flag_reason = models.CharField(_("why held"), max_length=200, blank=True)
-    reviewed_by = models.ForeignKey("orgs.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "orgs.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     # Copies for aggregation without joins.
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey("orgs.Province", null=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="+", verbose_name=_("executive body"))
+    province = models.ForeignKey(
+        "orgs.Province", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
 
     class Meta:
         verbose_name = _("staff rating")

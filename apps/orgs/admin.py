@@ -1,9 +1,15 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ScopedAdmin
 from apps.core.scoping import scope_queryset
+from apps.orgs import roles
 from apps.orgs.models import Body, Counter, County, OrgUnit, Province, Staff
 
 
@@ -76,17 +82,81 @@ class StaffInline(admin.StackedInline):
     autocomplete_fields = ["unit"]
 
 
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    """The role groups of a user, by their Persian names."""
+
+    def label_from_instance(self, obj: Group) -> str:
+        return roles.role_label(obj.name)
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    """Users by role, as `apps.orgs.roles.user_roles` counts them: superusers are administrators."""
+
+    title = _("Role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(code, label) for code, label in roles.ROLE_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in roles.ROLE_LABELS:
+            return queryset
+        condition = Q(pk__in=User.groups.through.objects.filter(group__name=self.value()).values("user_id"))
+        if self.value() == roles.ADMINISTRATOR:
+            condition |= Q(is_superuser=True)
+        return queryset.filter(condition)
+
+
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
-    """Users with their staff record inline: a login without a staff record cannot sign in."""
+    """Users with their staff record inline: a login without a staff record cannot sign in.
+    Found by their staff name too, and listed with their roles by the roles' Persian names."""
 
     inlines = [StaffInline]
-    list_display = ["username", "staff", "is_active", "is_superuser"]
+    list_display = ["username", "staff", "role_names", "is_active", "is_superuser"]
+    # No "staff status" filter: the admin opens by role (apps.core.admin_site), not by that flag.
+    list_filter = [RoleListFilter, "is_active", "is_superuser"]
+    search_fields = [*UserAdmin.search_fields, "staff__first_name", "staff__last_name", "staff__personnel_code"]
     list_select_related = ["staff"]
 
     def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), request.user, unit_field="staff__unit")
+        queryset = super().get_queryset(request).prefetch_related("groups")
+        return scope_queryset(queryset, request.user, unit_field="staff__unit")
+
+    @admin.display(description=_("Roles"))
+    def role_names(self, user) -> str:
+        names = {group.name for group in user.groups.all()}
+        if user.is_superuser:
+            names.add(roles.ADMINISTRATOR)
+        labels = [label for code, label in roles.ROLE_LABELS.items() if code in names]
+        return "، ".join(map(str, labels)) or self.get_empty_value_display()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs.setdefault("form_class", RoleChoiceField)
+            kwargs.setdefault("label", _("Roles"))
+            kwargs.setdefault("widget", FilteredSelectMultiple(_("Roles"), is_stacked=False))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Group)
+class RoleAdmin(GroupAdmin):
+    """The role groups by their Persian names. Their permissions are set from apps.orgs.roles on every
+    migrate, and the code is what the portal looks a role up by, so a role's name is not editable."""
+
+    list_display = ["role", "name"]
+    fields = ["role", "name", "permissions"]
+
+    @admin.display(description=_("Role"), ordering="name")
+    def role(self, group: Group | None) -> str:
+        return roles.role_label(group.name) if group is not None and group.pk else self.get_empty_value_display()
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.name in roles.ROLE_LABELS:
+            return ["role", "name"]
+        return ["role"]

@@ -95,6 +95,11 @@ def user_roles(user) -> set[str]:
     return cached
 
 
+def role_label(name: str) -> str:
+    """The Persian name of a role group (its code if it is not one of the portal's roles)."""
+    return str(ROLE_LABELS.get(name, name))
+
+
 def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 

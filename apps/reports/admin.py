@@ -11,7 +11,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ["period", "kind", "scope_key", "status", "progress", "created_at", "finished_at"]
     list_filter = ["kind", "status", "period"]
     search_fields = ["period", "scope_key"]
-    readonly_fields = [f.name for f in Report._meta.fields]
+    readonly_fields = [f.name for f in Report._meta.fields if not f.auto_created]  # not the meaningless "ID"
 
     def get_queryset(self, request):
         return report_list(user=request.user)
