@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('desk', '0005_text_limits'),
+        ('desk', '0006_routing_and_delivery'),
         ('orgs', '0005_text_limits'),
     ]
 
