@@ -116,3 +116,22 @@ def home_for_user(user) -> dict:
     ]
     staff = getattr(user, "staff", None)
     return {"staff": staff, "role": role, "role_label": roles.ROLE_LABELS.get(role, ""), "actions": actions}
+
+
+def public_desks(*, province_id: int | None = None):
+    """The service desks a citizen can walk into: units with an active counter, with their address,
+    telephone and hours; of one province when given. Ordered for reading, a page at a time."""
+    from django.db.models import Exists, OuterRef
+
+    from apps.orgs.models import Counter, OrgUnit
+
+    desks = (
+        OrgUnit.objects.filter(Exists(Counter.objects.filter(unit=OuterRef("pk"), active=True)))
+        .select_related("body", "province", "county")
+        .only("name", "address", "phone", "opening_hours", "body__name_fa", "body__name_en", "province__name_fa",
+              "province__name_en", "county__name_fa", "county__name_en")
+        .order_by("province__name_fa", "body__name_fa", "name")
+    )
+    if province_id:
+        desks = desks.filter(province_id=province_id)
+    return desks

@@ -30,10 +30,27 @@ from apps.core.services import change_record
 security_log = logging.getLogger("apps.security")
 
 
-@login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page of each role: the user's unit and the next things the role can do."""
-    return render(request, "core/home.html", selectors.home_for_user(request.user))
+    """The landing page: for staff, their unit and the next things their role can do; for everyone
+    else, the citizens' front door (find a service, track a request, rate staff, where the desks are)."""
+    if request.user.is_authenticated:
+        return render(request, "core/home.html", selectors.home_for_user(request.user))
+    return public_home(request)
+
+
+def public_home(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    from apps.orgs.models import Province
+
+    province = request.GET.get("province", "")
+    province_id = int(province) if province.isascii() and province.isdigit() else None
+    desks = Paginator(selectors.public_desks(province_id=province_id), 20).get_page(request.GET.get("page"))
+    return render(request, "core/public_home.html", {
+        "desks": desks, "page": desks, "provinces": Province.objects.order_by("name_fa"), "province_id": province_id,
+        "office_hours": f"{settings.WORKDAY_START}–{settings.WORKDAY_END}",
+    })
 
 
 def _login_rate(group, request) -> str:

@@ -104,6 +104,10 @@ class OrgUnit(models.Model):
     )
     address = models.CharField(_("address"), max_length=400, blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    opening_hours = models.CharField(
+        _("opening hours"), max_length=200, blank=True,
+        help_text=_("As the public should read them, e.g. Saturday to Wednesday 7:30–14:30. Empty: the portal's office hours."),
+    )
     path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False, default="")
 
     class Meta:
