@@ -248,7 +248,7 @@ from django.conf import settings  # noqa: E402
 from django.db.models import QuerySet  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from apps.core.text import normalize_text  # noqa: E402
+from apps.core.text import normalize_free_text  # noqa: E402
 from apps.core.validators import normalize_mobile  # noqa: E402
 from apps.desk.tracking import tracking_code_check_digit_ok, tracking_code_clean  # noqa: E402
 from apps.feedback.models import StaffQRCode, StaffRating  # noqa: E402
@@ -427,7 +427,7 @@ def staff_rating_submit(
         raise ValidationError(_("This card is no longer valid."), code="card_invalid")
     if not isinstance(score, int) or not SCALE_MIN <= score <= SCALE_MAX:
         raise ValidationError(_("Choose one of the five levels."), code="score_invalid")
-    comment = normalize_text(comment or "")
+    comment = normalize_free_text(comment or "")
     if len(comment) > RATING_COMMENT_MAX:
         raise ValidationError(
             _("The comment may be at most %(max)d characters.") % {"max": RATING_COMMENT_MAX},
