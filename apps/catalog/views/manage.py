@@ -193,6 +193,7 @@ _ACTIONS = {
     "created": gettext_lazy("Created"),
     "updated": gettext_lazy("Edited"),
     "counters": gettext_lazy("Counters changed"),
+    "imported": gettext_lazy("Imported from Excel"),
 }
 _EMPTY = "—"
 
