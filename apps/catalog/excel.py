@@ -226,6 +226,8 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     failed_codes: list[str] = field(default_factory=list)
+    # (outcome, service) of every service created or updated, by code: what the report links to.
+    changed: list[tuple[str, SubService]] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -571,6 +573,7 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
             *SERVICE_PARTS
         )
     }
+    outcomes: dict[str, str] = {}
     for plan in good:
         if plan.fields is None and plan.code not in stored:
             # Deleted by someone else since the file was read; creating it from part rows alone
@@ -599,6 +602,11 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
             plan.failed = True
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome != "unchanged":
+            outcomes[plan.code] = outcome
+    if outcomes:
+        changed = SubService.objects.filter(body=body, code__in=list(outcomes)).order_by("code")
+        report.changed = [(outcomes[s.code], s) for s in changed.only("pk", "code", "title")]
 
 
 def import_catalog(*, body: Body, file, by) -> ImportReport:

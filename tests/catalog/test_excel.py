@@ -547,3 +547,30 @@ def test_template_download_has_headers_and_an_example_row(client, supervisor):
         rows = list(wb[sheet.name].iter_rows(values_only=True))
         assert list(rows[0]) == sheet.headers
         assert len(rows) == 2
+
+
+def test_the_import_page_links_each_changed_service_and_says_when_nothing_changed(
+    client, supervisor, body, finance
+):
+    service = SubServiceFactory(body=body, title="صدور پروانه")
+    WorkflowStageFactory(service=service, order=1, responsible_unit=finance)
+    url = reverse("catalog:excel_import", args=[body.pk])
+    client.force_login(supervisor.user)
+    data = export_catalog(body)
+    with translation.override("fa"):
+        response = client.post(url, {"file": SimpleUploadedFile("catalog.xlsx", data)})
+    assert response.context["report"].changed == []
+    assert "هیچ تغییری ثبت نشد" in response.content.decode()
+
+    book = load_workbook(io.BytesIO(data))
+    book["services"]["B2"] = "صدور پروانه ساختمان"
+    out = io.BytesIO()
+    book.save(out)
+    with translation.override("fa"):
+        response = client.post(url, {"file": SimpleUploadedFile("catalog.xlsx", out.getvalue())})
+    assert response.context["report"].changed == [("updated", service)]
+    html = response.content.decode()
+    assert (
+        f'<a href="{reverse("catalog:service_history", args=[service.pk])}">صدور پروانه ساختمان</a>' in html
+    )
+    assert "هیچ تغییری ثبت نشد" not in html
