@@ -679,6 +679,11 @@ def _new_workbook() -> Workbook:
 def _rows_write(ws, sheet: Sheet, rows: Iterable[dict], units: _UnitIndex) -> None:
     for values in rows:
         ws.append([_export_value(values.get(c.field), c, units) for c in sheet.columns])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":
+                # Text that starts with "=" is text, not a formula Excel would run (and the import,
+                # which reads values, would get back empty).
+                cell.data_type = "s"
     for index, column in enumerate(sheet.columns, start=1):
         if column.kind == "amount":
             for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):

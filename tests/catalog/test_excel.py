@@ -574,3 +574,14 @@ def test_the_import_page_links_each_changed_service_and_says_when_nothing_change
         f'<a href="{reverse("catalog:service_history", args=[service.pk])}">صدور پروانه ساختمان</a>' in html
     )
     assert "هیچ تغییری ثبت نشد" not in html
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_comes_back(supervisor, body, finance):
+    service = SubServiceFactory(body=body, description='=HYPERLINK("http://x.example","y")')
+    WorkflowStageFactory(service=service, order=1, responsible_unit=finance)
+    data = export_catalog(body)
+    assert load_workbook(io.BytesIO(data))["services"]["C2"].data_type == "s"
+    report = import_catalog(body=body, file=data, by=supervisor.user)
+    assert (report.updated, report.unchanged) == (0, 1)
+    service.refresh_from_db()
+    assert service.description == '=HYPERLINK("http://x.example","y")'
