@@ -84,3 +84,18 @@ def test_the_counters_page_of_the_home_tile_links_each_counters_sign(client, cle
     client.force_login(clerk.user)
     html = _html(client, "orgs:counter_list")
     assert f'href="{reverse("catalog:print_counter_sign", args=[counter.pk])}"' in html
+
+
+def test_the_help_page_describes_the_excel_workbook_printables_revoking_and_suggestions(client, supervisor):
+    client.force_login(supervisor.user)
+    html = _html(client, "core:help")
+    assert 'id="catalog"' in html
+    for phrase in (
+        "دریافت فهرست خدمات (اکسل)",
+        "ورود از فایل اکسل",
+        "ابطال کارت",
+        "پیشنهادهایی که مردم",
+        "تابلوی مشخصات کارمند",
+        "تابلوی کنار در (A4)",
+    ):
+        assert phrase in html, phrase
