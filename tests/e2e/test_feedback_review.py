@@ -103,7 +103,7 @@ def test_supervisor_accepts_a_burst_revokes_a_leavers_card_and_reads_suggestions
     expect(burst).to_have_count(1)
     expect(burst.locator("h2")).to_have_text(rated.full_name)
     expect(burst).to_contain_text("۱۲ ارزیابی از")
-    page.locator(".rate-burst-rows summary").click()
+    expect(burst.locator(".rate-held tbody tr")).to_have_count(12)
     no_horizontal_overflow(page)
     shot(page, "feedback-review-burst-1280")
     page.set_viewport_size(PHONE)
