@@ -2,14 +2,19 @@
 
 The workbook is a contract with the people who fill it in, so its sheet names, headers and the words
 accepted for choices are fixed here and do not change with the page language. Cells may hold Persian
-or Arabic digits and Arabic ي/ك; every one passes through `normalize_text`.
+or Arabic digits and Arabic ي/ك. Codes, URLs, account numbers, numbers and choices are read with
+ASCII digits (`normalize_text`); free text keeps the digits it was written with
+(`normalize_free_text`), as the portal's forms store it (apps.core.forms).
 
 How an import applies:
 - a service in the `services` sheet is described whole: for each of `stages`, `documents` and `fees`
   present in the file, its rows there replace the stored ones (no rows clears them);
 - a service only named in part sheets must already exist in the body; only the parts that have rows
   for it are replaced, the rest of the service is left alone;
-- a service with any bad row is not imported at all; the others are, each in its own transaction.
+- a service with any bad row is not imported at all; the others are, each in its own transaction;
+- a cell that says what is stored is not a change (`same_value`): exporting a catalog and importing
+  the file untouched changes nothing and records nothing; a changed service is recorded once, with
+  the values before and after, in its history.
 Inquiries, laws, FAQ, forms, units and counters are not in the workbook and are never touched.
 """
 
@@ -34,7 +39,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from apps.catalog.models import Fee, RequiredDocument, SubService, WorkflowStage
 from apps.catalog.services import SERVICE_PARTS, service_import
 from apps.core.templatetags.portal import digits
-from apps.core.text import normalize_digits, normalize_text, search_key
+from apps.core.text import normalize_digits, normalize_free_text, normalize_text, search_key
 from apps.orgs.models import Body, OrgUnit
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,7 +116,7 @@ class Column:
     field: str
     header: str
     width: int = 18
-    kind: str = "text"  # text, choice, decimal, integer, amount, bool, unit
+    kind: str = "text"  # text (free text), code, choice, decimal, integer, amount, bool, unit
     required: bool = False
     vocabulary: _Vocabulary | None = None
     default: object = ""
@@ -128,7 +133,7 @@ class Sheet:
         return [c.header for c in self.columns]
 
 
-CODE = Column("code", "کد خدمت", 14, required=True)
+CODE = Column("code", "کد خدمت", 14, "code", required=True)
 
 SERVICES = Sheet(
     "services",
@@ -141,7 +146,7 @@ SERVICES = Sheet(
         Column("channel", "نحوه ارائه", 24, "choice", required=True, vocabulary=CHANNELS),
         Column("non_electronic_reason", "دلیل الکترونیکی نبودن", 24, "choice", vocabulary=REASONS),
         Column("non_electronic_note", "توضیح دلیل", 30),
-        Column("eservice_url", "نشانی صفحه خدمت الکترونیکی", 30),
+        Column("eservice_url", "نشانی صفحه خدمت الکترونیکی", 30, "code"),
         Column("addresses", "نشانی محل‌های ارائه", 36),
         Column("average_duration", "میانگین مدت انجام", 12, "decimal", default=None),
         Column(
@@ -183,7 +188,7 @@ FEES = Sheet(
         CODE,
         Column("title", "عنوان هزینه", 30, required=True),
         Column("amount_rials", "مبلغ (ریال)", 16, "amount", required=True),
-        Column("account", "شماره حساب یا شبا", 30, required=True),
+        Column("account", "شماره حساب یا شبا", 30, "code", required=True),
         Column("legal_basis", "مبنای قانونی", 36, required=True),
     ),
 )
@@ -221,6 +226,8 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     failed_codes: list[str] = field(default_factory=list)
+    # (outcome, service) of every service created or updated, by code: what the report links to.
+    changed: list[tuple[str, SubService]] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -276,13 +283,33 @@ def _is_blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not normalize_text(raw))
 
 
-def _text(raw) -> str:
+def _text(raw, normalize=normalize_text) -> str:
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         # A code or number typed into a numeric cell comes back as 11001.0.
         raw = int(raw)
-    return normalize_text(str(raw))
+    return normalize(str(raw))
+
+
+def _free_text(raw) -> str:
+    return _text(raw, normalize_free_text)
+
+
+def _as_read(text: str) -> str:
+    """A stored text as a workbook gives it back: Windows line breaks come back as \n (XML), control
+    characters are not written (openpyxl), and the import normalises letters and marks."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return normalize_free_text(text)
+
+
+def same_value(stored, value) -> bool:
+    """Whether an imported value says what is stored. Texts that differ only in what a workbook
+    cannot show (an Arabic ي, a bidi mark, a Windows line break) are the same: such a stored value is
+    left as it is rather than rewritten by an untouched row."""
+    if isinstance(stored, str) and isinstance(value, str):
+        return stored == value or _as_read(stored) == _as_read(value)
+    return stored == value
 
 
 def _number(raw, column: Column) -> Decimal:
@@ -334,6 +361,8 @@ def _cell(raw, column: Column, units: _UnitIndex):
             raise _CellError("required", _("«%(column)s» is empty.") % {"column": column.header})
         return column.default
     if column.kind == "text":
+        return _free_text(raw)
+    if column.kind == "code":
         return _text(raw)
     if column.kind == "choice":
         return _choice(raw, column)
@@ -544,6 +573,7 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
             *SERVICE_PARTS
         )
     }
+    outcomes: dict[str, str] = {}
     for plan in good:
         if plan.fields is None and plan.code not in stored:
             # Deleted by someone else since the file was read; creating it from part rows alone
@@ -560,6 +590,7 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
                 parts=plan.parts,
                 existing=stored.get(plan.code),
                 by=by,
+                same=same_value,
             )
         except IntegrityError as exc:
             # Another user saved the same code meanwhile, or a stage being replaced is still referenced.
@@ -571,6 +602,11 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
             plan.failed = True
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome != "unchanged":
+            outcomes[plan.code] = outcome
+    if outcomes:
+        changed = SubService.objects.filter(body=body, code__in=list(outcomes)).order_by("code")
+        report.changed = [(outcomes[s.code], s) for s in changed.only("pk", "code", "title")]
 
 
 def import_catalog(*, body: Body, file, by) -> ImportReport:
@@ -643,6 +679,11 @@ def _new_workbook() -> Workbook:
 def _rows_write(ws, sheet: Sheet, rows: Iterable[dict], units: _UnitIndex) -> None:
     for values in rows:
         ws.append([_export_value(values.get(c.field), c, units) for c in sheet.columns])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":
+                # Text that starts with "=" is text, not a formula Excel would run (and the import,
+                # which reads values, would get back empty).
+                cell.data_type = "s"
     for index, column in enumerate(sheet.columns, start=1):
         if column.kind == "amount":
             for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):

@@ -80,6 +80,11 @@ def manage_service_list(*, user, query: str = "") -> QuerySet[SubService]:
     return qs.order_by("body__name_fa", "code")
 
 
+def manage_body_list(*, user) -> QuerySet[Body]:
+    """The bodies whose catalog the user works on: those with a unit in the user's scope."""
+    return scope_by_body(Body.objects.all(), user, body_field="pk").order_by("name_fa", "pk")
+
+
 def manage_service_get(*, user, pk: int) -> SubService:
     return scope_by_body(SubService.objects.select_related("body"), user).get(pk=pk)
 

@@ -1,5 +1,8 @@
 """Writes to the catalog. Every change to a service or its rows is recorded in the change log."""
 
+import operator
+from collections.abc import Callable
+
 from django.db import transaction
 
 from apps.catalog.models import SubService
@@ -64,7 +67,7 @@ def counter_services_set(*, counter, services, by) -> None:
 _IMPORT_PART_KEYS = {"stages": "order", "documents": None, "fees": None}
 
 
-def _import_part_sync(service: SubService, part: str, rows: list[dict], *, new: bool) -> bool:
+def _import_part_sync(service: SubService, part: str, rows: list[dict], *, new: bool, same: Callable) -> bool:
     manager = getattr(service, part)
     stored = [] if new else list(manager.all())
     key = _IMPORT_PART_KEYS[part]
@@ -82,7 +85,7 @@ def _import_part_sync(service: SubService, part: str, rows: list[dict], *, new: 
         if obj is None:
             created.append(manager.model(service=service, **row))
             continue
-        differing = {name for name, value in row.items() if getattr(obj, name) != value}
+        differing = {name for name, value in row.items() if not same(getattr(obj, name), value)}
         if differing:
             for name in differing:
                 setattr(obj, name, row[name])
@@ -96,30 +99,44 @@ def _import_part_sync(service: SubService, part: str, rows: list[dict], *, new: 
 
 
 @transaction.atomic
-def service_import(*, body, code: str, fields: dict | None, parts: dict[str, list[dict]],
-                   existing: SubService | None, by) -> str:
-    """Create or update one service from an import and replace the given parts; records "imported".
+def service_import(
+    *,
+    body,
+    code: str,
+    fields: dict | None,
+    parts: dict[str, list[dict]],
+    existing: SubService | None,
+    by,
+    same: Callable = operator.eq,
+) -> str:
+    """Create or update one service from an import and replace the given parts; a service that was
+    created or changed is recorded as "imported" with before/after, an unchanged one is not written.
 
     `fields` None leaves the service's own fields alone; `parts` maps "stages"/"documents"/"fees" to
     the rows that replace the stored ones. `existing` should come with its parts prefetched.
+    `same(stored, imported)` says whether a value is unchanged (the importer's rule for text).
     Returns "created", "updated" or "unchanged".
     """
     before = service_snapshot(existing) if existing else None
     service = existing or SubService(body=body, code=code)
     if fields is not None:
-        differing = [name for name, value in fields.items() if getattr(service, name) != value]
+        differing = [name for name, value in fields.items() if not same(getattr(service, name), value)]
         for name in differing:
             setattr(service, name, fields[name])
         if service.pk is None or differing:
             service.save()
-    written = [part for part, rows in parts.items() if _import_part_sync(service, part, rows, new=before is None)]
+    written = [
+        part
+        for part, rows in parts.items()
+        if _import_part_sync(service, part, rows, new=before is None, same=same)
+    ]
     # Drop only the prefetched parts that were written (no query), so the after snapshot reads them
     # back as stored and the untouched ones cost nothing.
     stale = [part for part in written if part in getattr(service, "_prefetched_objects_cache", {})]
     if stale:
         service.refresh_from_db(fields=stale)
     after = service_snapshot(service)
+    if before == after:
+        return "unchanged"
     change_record(target=service, action="imported", actor=by, before=before, after=after)
-    if before is None:
-        return "created"
-    return "unchanged" if before == after else "updated"
+    return "created" if before is None else "updated"

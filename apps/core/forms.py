@@ -3,6 +3,11 @@
 Persian keyboards, Arabic keyboards and text pasted from letters and spreadsheets all reach the
 server; without this a national code in Persian digits or a name spelt with Arabic yeh would be
 stored as a different value from the one the next search types.
+
+Two stored forms (apps.core.text): free text — a plain text field in a right-to-left box, the page's
+own direction — keeps the digits the person typed (`normalize_free_text`); everything else — codes,
+numbers, dates, addresses and anything typed in a left-to-right box (`NumericInput`, URL fields, an
+IBAN) — gets ASCII digits (`normalize_text`). Excel imports follow the same rule.
 """
 
 import datetime as dt
@@ -14,15 +19,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import jalali, validators
-from apps.core.text import normalize_text
+from apps.core.text import normalize_free_text, normalize_text
 
 
-def _normalize_value(value):
-    return normalize_text(value) if isinstance(value, str) else value
+def _normalize_value(value, normalize=normalize_text):
+    return normalize(value) if isinstance(value, str) else value
+
+
+def is_free_text(field: forms.Field) -> bool:
+    """Whether a form field holds free text: a plain CharField typed right to left. Subclasses
+    (URL, e-mail, identifiers) and left-to-right, hidden or password boxes hold codes or secrets."""
+    widget = field.widget
+    return (
+        type(field) is forms.CharField
+        and not isinstance(widget, forms.PasswordInput | forms.HiddenInput)
+        and widget.attrs.get("dir") != "ltr"
+    )
 
 
 class NormalizedFormMixin:
-    """Passes every submitted string through `normalize_text` before field cleaning.
+    """Passes every submitted string through `normalize_text` (free text through
+    `normalize_free_text`) before field cleaning.
 
     Password fields are left as typed (a password is a secret, not text to tidy) and uploaded
     files live in `self.files`, which is never touched.
@@ -51,24 +68,32 @@ class NormalizedFormMixin:
                 )
         return names
 
+    def _free_text_names(self) -> set[str]:
+        return {self.add_prefix(name) for name, field in self.fields.items() if is_free_text(field)}
+
     def _normalized_data(self, data):
         raw = self._raw_names()
+        free = self._free_text_names()
+
+        def normalize(key):
+            return normalize_free_text if key in free else normalize_text
+
         if hasattr(data, "setlist"):
             # QueryDict / MultiValueDict: keep every value of a multi-valued key; copy() also
             # leaves request.POST itself untouched.
             normalized = data.copy()
             for key, values in data.lists():
                 if key not in raw:
-                    normalized.setlist(key, [_normalize_value(v) for v in values])
+                    normalized.setlist(key, [_normalize_value(v, normalize(key)) for v in values])
             return normalized
         normalized = {}
         for key, value in data.items():
             if key in raw:
                 normalized[key] = value
             elif isinstance(value, list | tuple):
-                normalized[key] = type(value)(_normalize_value(v) for v in value)
+                normalized[key] = type(value)(_normalize_value(v, normalize(key)) for v in value)
             else:
-                normalized[key] = _normalize_value(value)
+                normalized[key] = _normalize_value(value, normalize(key))
         return normalized
 
 

@@ -76,7 +76,7 @@ TILES: tuple[Tile, ...] = (
     Tile((CLERK, SUPERVISOR, *AUDITORS, ADMIN), _("Daily report"),
          _("Table 2: requests received and answered per clerk and desk, as PDF and Excel."), "desk:daily_report"),
     Tile((SUPERVISOR, ADMIN), _("Sub-service catalog"),
-         _("The services of your body: table 1 stages, documents, fees, brochures and signs."),
+         _("The services of your body: table 1 stages, documents, fees, brochures, signs and the Excel workbook."),
          "catalog:service_list", _catalog_count),
     Tile((CLERK, SUPERVISOR, ADMIN), _("Staff QR codes"),
          _("Issue, reissue and print the rating cards on every employee's desk."), "feedback:qr_list"),

@@ -1,9 +1,17 @@
 """Persian text normalisation: one place that decides how typed text is stored and searched.
 
 Input arrives with Persian (۰-۹) or Arabic-Indic (٠-٩) digits, Arabic yeh/kaf (ي ى ك), tatweel and
-invisible bidi marks pasted from other systems. Stored text uses ASCII digits and Persian letters;
-the zero-width non-joiner (ZWNJ) stays in stored text because it is part of correct spelling, and
-is dropped only from search keys.
+invisible bidi marks pasted from other systems. Two stored forms:
+
+- identifiers and codes (a service code, an account number, a URL, a Jalali date typed as text) are
+  compared and looked up, so they are stored with ASCII digits: `normalize_text`;
+- free text (titles, descriptions, notes, comments) is stored as the person wrote it, Persian digits
+  included — «ماده ۵» stays «ماده ۵» on every page, in every export and after an Excel round trip —
+  with only the Arabic keyboard's letters and digits made Persian: `normalize_free_text`.
+
+Both use Persian letters and drop bidi marks and tatweel; the zero-width non-joiner (ZWNJ) stays in
+stored text because it is part of correct spelling, and is dropped only from search keys, which
+fold every digit to ASCII so that either spelling finds the other.
 """
 
 import re
@@ -24,12 +32,19 @@ def normalize_digits(value: str) -> str:
     return _digits.fa_to_en(_digits.ar_to_fa(value))
 
 
-def normalize_text(value: str) -> str:
-    """The stored form of typed text: ASCII digits, Persian ی/ک, no bidi marks or tatweel."""
+def normalize_free_text(value: str) -> str:
+    """The stored form of free text: Persian ی/ک and digits for the Arabic ones, no bidi marks or
+    tatweel, trimmed; Persian and ASCII digits as typed."""
     if not value:
         return value
-    value = normalize_digits(value).translate(_LETTERS).translate(_STRIP)
-    return value.strip()
+    return _digits.ar_to_fa(value).translate(_LETTERS).translate(_STRIP).strip()
+
+
+def normalize_text(value: str) -> str:
+    """The stored form of identifiers and codes: ASCII digits, Persian ی/ک, no bidi marks or tatweel."""
+    if not value:
+        return value
+    return normalize_digits(normalize_free_text(value))
 
 
 def search_key(value: str) -> str:

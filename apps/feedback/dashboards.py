@@ -16,7 +16,7 @@ held bursts, and rejected ones — are in no average, count or ranking (apps.fee
 import datetime as dt
 import math
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import jdatetime
 from django.core.exceptions import ObjectDoesNotExist
@@ -51,6 +51,10 @@ DEFAULT_MONTHS = 6
 # put a colleague at the bottom of the list.
 RANKING_MIN_RATINGS = 5
 LOWEST_LIMIT = 10
+# Citizens' suggestions: the latest on the page; the Excel file has every one, up to a cap that keeps
+# a national file openable.
+SUGGESTIONS_SHOWN = 20
+SUGGESTIONS_EXPORT_MAX = 20_000
 
 
 # --- Jalali months and periods ------------------------------------------------------------------------------
@@ -379,6 +383,9 @@ class Dashboard:
     child_level: str | None
     children: list[Row]
     min_ratings: int = RANKING_MIN_RATINGS
+    # Questionnaires of the period with a suggestion, and the latest of them (none for an employee).
+    suggestion_count: int = 0
+    suggestions: list[SurveyResponse] = field(default_factory=list)
 
 
 def _average(total, count: int) -> float | None:
@@ -443,6 +450,7 @@ def dashboard_questionnaire(*, user, scope: DashboardScope, period, months: list
         .order_by()
         .aggregate(
             total=Count("pk"),
+            suggestions=Count("pk", filter=~Q(suggestions="")),
             **{f"n{i}": Count("pk", filter=_month_q("submitted_at", m)) for i, m in enumerate(months)},
         )
     )
@@ -450,8 +458,25 @@ def dashboard_questionnaire(*, user, scope: DashboardScope, period, months: list
         "axes": axes,
         "index": _mean(whole),
         "responses": counts["total"],
+        "suggestion_count": counts["suggestions"],
         "months": [(counts[f"n{i}"], monthly_index[i]) for i in range(len(months))],
     }
+
+
+def dashboard_suggestions(
+    *, user, scope: DashboardScope, period, limit: int = SUGGESTIONS_SHOWN
+) -> list[SurveyResponse]:
+    """The suggestions citizens wrote in the questionnaires of the scope and period, newest first,
+    with the service and unit they are about (one query)."""
+    if not scope.has_questionnaire:
+        return []
+    return list(
+        _responses(user=user, scope=scope, period=period)
+        .exclude(suggestions="")
+        .select_related("service", "unit")
+        .only("pk", "submitted_at", "source", "suggestions", "service__title", "service__code", "unit__name")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
 
 
 def _lowest(qs: QuerySet[StaffRating], field: str, *, min_ratings: int, limit: int) -> list[dict]:
@@ -568,17 +593,31 @@ def dashboard_children(*, user, scope: DashboardScope, period, include_staff: bo
     return rows
 
 
-def dashboard_get(*, user, scope: DashboardScope, period=None, staff_rows: bool = True) -> Dashboard:
+def dashboard_get(
+    *,
+    user,
+    scope: DashboardScope,
+    period=None,
+    staff_rows: bool = True,
+    suggestions: int = SUGGESTIONS_SHOWN,
+) -> Dashboard:
     """All the figures of one dashboard (and of its Excel file): a constant number of queries.
     `staff_rows` False leaves out every per-employee figure (the lowest-rated employees and a unit's
-    employees), for roles that may not read their colleagues' ratings."""
+    employees), for roles that may not read their colleagues' ratings. `suggestions` is how many of
+    the latest citizens' suggestions to read."""
     period = period or period_default()
     months = period_months(period)
     summary, rating_months = dashboard_ratings(user=user, scope=scope, period=period, months=months)
     survey = (
         dashboard_questionnaire(user=user, scope=scope, period=period, months=months)
         if scope.has_questionnaire
-        else {"axes": [], "index": None, "responses": None, "months": [(0, None)] * len(months)}
+        else {
+            "axes": [],
+            "index": None,
+            "responses": None,
+            "suggestion_count": 0,
+            "months": [(0, None)] * len(months),
+        }
     )
     ranked = scope.level != STAFF
     return Dashboard(
@@ -598,4 +637,8 @@ def dashboard_get(*, user, scope: DashboardScope, period=None, staff_rows: bool 
         lowest_units=dashboard_lowest_units(user=user, scope=scope, period=period) if ranked else None,
         child_level=CHILD_LEVEL.get(scope.level) if staff_rows or scope.level != UNIT else None,
         children=dashboard_children(user=user, scope=scope, period=period, include_staff=staff_rows),
+        suggestion_count=survey["suggestion_count"],
+        suggestions=dashboard_suggestions(user=user, scope=scope, period=period, limit=suggestions)
+        if survey["suggestion_count"]
+        else [],
     )

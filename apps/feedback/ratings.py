@@ -8,6 +8,7 @@ an aggregate; `RatingSummary.held` says how many still wait for review (rejected
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -128,6 +129,59 @@ def held_ratings(*, user) -> QuerySet[StaffRating]:
         .select_related("staff", "unit")
         .order_by("created_at", "pk")
     )
+
+
+@dataclass
+class HeldBurst:
+    """The held ratings of one employee that arrived together: each within RATING_BURST_MINUTES of the
+    one before it, as apps.feedback.services flags them. What a supervisor accepts or rejects at once."""
+
+    staff: Staff
+    ratings: list[StaffRating]
+
+    @property
+    def first(self) -> dt.datetime:
+        return self.ratings[0].created_at
+
+    @property
+    def last(self) -> dt.datetime:
+        return self.ratings[-1].created_at
+
+    @property
+    def count(self) -> int:
+        return len(self.ratings)
+
+    @property
+    def scores(self) -> list[tuple[int, int]]:
+        """(score, how many) for the scores that occur, 5 down to 1."""
+        counts = dict.fromkeys(SCORES, 0)
+        for rating in self.ratings:
+            counts[rating.score] += 1
+        return [(score, n) for score, n in counts.items() if n]
+
+    @property
+    def reason(self) -> str:
+        return self.ratings[-1].flag_reason
+
+    @property
+    def unit(self):
+        """Where the employee served when rated."""
+        return self.ratings[-1].unit
+
+
+def held_bursts(*, user) -> list[HeldBurst]:
+    """The ratings waiting for review in the user's scope, grouped into bursts, the oldest burst
+    first (one query)."""
+    gap = dt.timedelta(minutes=settings.RATING_BURST_MINUTES)
+    bursts: list[HeldBurst] = []
+    current: dict[int, HeldBurst] = {}
+    for rating in held_ratings(user=user):
+        burst = current.get(rating.staff_id)
+        if burst is None or rating.created_at - burst.last > gap:
+            burst = current[rating.staff_id] = HeldBurst(staff=rating.staff, ratings=[])
+            bursts.append(burst)
+        burst.ratings.append(rating)
+    return bursts
 
 
 def staff_rating_recent(*, staff: Staff, period=None, limit: int = 30) -> list[StaffRating]:

@@ -248,7 +248,7 @@ from django.conf import settings  # noqa: E402
 from django.db.models import QuerySet  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from apps.core.text import normalize_text  # noqa: E402
+from apps.core.text import normalize_free_text  # noqa: E402
 from apps.core.validators import normalize_mobile  # noqa: E402
 from apps.desk.tracking import tracking_code_check_digit_ok, tracking_code_clean  # noqa: E402
 from apps.feedback.models import StaffQRCode, StaffRating  # noqa: E402
@@ -378,6 +378,25 @@ def staff_qr_reissue(*, staff: Staff, by: Staff | None) -> StaffQRCode:
     return code
 
 
+@transaction.atomic
+def staff_qr_revoke(*, staff: Staff, by: Staff | None) -> StaffQRCode | None:
+    """Withdraw the employee's live code without issuing another (someone who leaves or stops serving
+    clients): its page says the card is no longer valid. Returns the revoked code, None if there was none."""
+    code = StaffQRCode.objects.select_for_update().filter(staff=staff, revoked_at__isnull=True).first()
+    if code is None:
+        return None
+    code.revoked_at = timezone.now()
+    code.save(update_fields=["revoked_at"])
+    change_record(
+        target=staff,
+        action="qr_revoked",
+        actor=_actor(by),
+        before={"qr_code": code.pk},
+        after={"qr_code": None},
+    )
+    return code
+
+
 def rating_device_key(*, device_id: str, address: str, user_agent: str) -> str:
     """What "one device" means for the once-a-day rule: the signed cookie's id with the address and
     browser. Without a cookie (refused or never set) the address and browser alone stand for it."""
@@ -427,7 +446,7 @@ def staff_rating_submit(
         raise ValidationError(_("This card is no longer valid."), code="card_invalid")
     if not isinstance(score, int) or not SCALE_MIN <= score <= SCALE_MAX:
         raise ValidationError(_("Choose one of the five levels."), code="score_invalid")
-    comment = normalize_text(comment or "")
+    comment = normalize_free_text(comment or "")
     if len(comment) > RATING_COMMENT_MAX:
         raise ValidationError(
             _("The comment may be at most %(max)d characters.") % {"max": RATING_COMMENT_MAX},
@@ -460,6 +479,16 @@ def staff_rating_submit(
     return rating
 
 
+def _review_record(rating: StaffRating, *, accept: bool, by: Staff | None, before: dict) -> None:
+    change_record(
+        target=rating,
+        action="rating_accepted" if accept else "rating_rejected",
+        actor=_actor(by),
+        before=before,
+        after={"flagged": not accept, "reviewed_by": by.pk if by else None},
+    )
+
+
 @transaction.atomic
 def staff_rating_review(*, rating: StaffRating, accept: bool, by: Staff | None) -> StaffRating:
     """A supervisor's decision on a held rating: accepted, it counts from now on; rejected, it stays
@@ -470,11 +499,26 @@ def staff_rating_review(*, rating: StaffRating, accept: bool, by: Staff | None) 
     rating.reviewed_by = by
     rating.reviewed_at = timezone.now()
     rating.save(update_fields=["flagged", "reviewed_by", "reviewed_at"])
-    change_record(
-        target=rating,
-        action="rating_accepted" if accept else "rating_rejected",
-        actor=_actor(by),
-        before=before,
-        after={"flagged": rating.flagged, "reviewed_by": by.pk if by else None},
-    )
+    _review_record(rating, accept=accept, by=by, before=before)
     return rating
+
+
+@transaction.atomic
+def staff_rating_review_many(*, ratings: QuerySet[StaffRating], accept: bool, by: Staff | None) -> int:
+    """A supervisor's decision on a whole burst: every rating of `ratings` still waiting for review is
+    accepted (counts from now on) or rejected (stays out), in one update; each decision is recorded
+    on its rating. Returns how many were decided (one decided meanwhile is left as it was)."""
+    waiting = list(
+        ratings.select_for_update(of=("self",))
+        .filter(flagged=True, reviewed_at__isnull=True)
+        .order_by("pk")
+        .only("pk", "flagged", "reviewed_by")
+    )
+    StaffRating.objects.filter(pk__in=[r.pk for r in waiting]).update(
+        flagged=not accept, reviewed_by=by, reviewed_at=timezone.now()
+    )
+    for rating in waiting:
+        _review_record(
+            rating, accept=accept, by=by, before={"flagged": True, "reviewed_by": rating.reviewed_by_id}
+        )
+    return len(waiting)

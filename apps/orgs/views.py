@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from apps.core.access import get_or_404
 from apps.core.text import search_query
-from apps.orgs import selectors
+from apps.orgs import roles, selectors
 
 
 @login_required
@@ -33,7 +33,17 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.staff_get, user=request.user, pk=pk)
-    return render(request, "orgs/staff_detail.html", {"member": member})
+    can_manage_qr = roles.has_role(request.user, roles.DESK_CLERK, roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+    return render(
+        request,
+        "orgs/staff_detail.html",
+        {
+            "member": member,
+            # The QR signs are printed by whoever issues the codes (apps.feedback.views.qr.QR_ROLES).
+            "can_manage_qr": can_manage_qr,
+            "has_code": can_manage_qr and member.qr_codes.filter(revoked_at__isnull=True).exists(),
+        },
+    )
 
 
 @login_required

@@ -2,6 +2,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -28,9 +29,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HEADERS = {s.name: s.headers for s in SHEETS}
-# What a form saves for «بند ۳ ماده ۵»; the factory default keeps Persian digits, which an import
-# would normalise and so count as a change.
-NORMALISED = "بند 3 ماده 5 قانون بودجه"
 
 
 def workbook_bytes(**sheets: list[list]) -> bytes:
@@ -86,6 +84,10 @@ def document_row(code, title="تصویر کارت ملی", form="تصویر", up
 
 def fee_row(code, amount=500000, title="هزینه صدور") -> list:
     return [code, title, amount, "IR820170000000123456789012", "ماده ۵ قانون بودجه"]
+
+
+def catalog_records():
+    return ChangeRecord.objects.filter(content_type=ContentType.objects.get_for_model(SubService))
 
 
 @pytest.fixture
@@ -176,30 +178,52 @@ def test_import_queries_are_bounded_per_service_and_units_are_loaded_once(superv
     assert WorkflowStage.objects.filter(service__code="30000").count() == 6
 
 
-def test_export_then_import_changes_nothing_but_records_the_import(supervisor, body, finance):
-    """Stored text is normalised (ASCII digits) as the portal's forms store it; see NORMALISED."""
+def test_export_then_import_changes_nothing_and_records_nothing(supervisor, body, finance):
+    """
+    GIVEN three services whose free text has Persian digits (as people type it), ASCII digits (as
+      older forms stored it), Windows line breaks (as a browser posts a text box) and an Arabic ي
+      (as the admin site stores it), and stages, documents and fees
+    WHEN the exported workbook is imported untouched
+    THEN every service is unchanged: not one value is rewritten and nothing enters any history
+    """
     twin = DepartmentFactory(parent=supervisor.unit, name=finance.name)  # a name two units share
     services = [
         SubServiceFactory(
-            body=body, channel="electronic", non_electronic_reason="", eservice_url="https://x.ir/a"
+            body=body,
+            channel="electronic",
+            non_electronic_reason="",
+            eservice_url="https://x.ir/a",
+            complaint_procedure="پاسخ حداکثر ظرف ۱۵ روز کاری",
+            responsible_contact="۰۱۱-۳۳۳۶۳۰۰۰ داخلی ۲۱۵",
         ),
         SubServiceFactory(
-            body=body, title="تمدید پروانه", average_duration=Decimal("2.5"), average_duration_unit="hour"
+            body=body,
+            title="تمدید پروانه",
+            average_duration=Decimal("2.5"),
+            average_duration_unit="hour",
+            addresses="ساری، خیابان 12 فروردین\r\nبابل، میدان ۷ تیر",
         ),
         SubServiceFactory(
-            body=body, active=False, service_type="G2B", channel="outside", non_electronic_reason="internal"
+            body=body,
+            active=False,
+            service_type="G2B",
+            channel="outside",
+            non_electronic_reason="internal",
+            responsible_name="علي كريمي",
         ),
     ]
     for service in services:
-        WorkflowStageFactory(service=service, order=1, responsible_unit=supervisor.unit)
+        WorkflowStageFactory(
+            service=service, order=1, responsible_unit=supervisor.unit, title="کمیسیون ماده ۵"
+        )
         WorkflowStageFactory(
             service=service, order=2, responsible_unit=twin, duration=Decimal("1.5"), duration_unit="hour"
         )
         WorkflowStageFactory(service=service, order=5, responsible_unit=finance, duration=Decimal(3))
         RequiredDocumentFactory(service=service, order=1, form="original", upload_required=True)
-        RequiredDocumentFactory(service=service, order=2, form="both")
-        FeeFactory(service=service, amount_rials=1250000, legal_basis=NORMALISED)
-        FeeFactory(service=service, title="هزینه پست", legal_basis=NORMALISED)
+        RequiredDocumentFactory(service=service, order=2, form="both", title="فرم شماره ۲")
+        FeeFactory(service=service, amount_rials=1250000)
+        FeeFactory(service=service, title="هزینه پست", legal_basis="بند 3 ماده 5 قانون بودجه")
     LawReference.objects.create(service=services[0], title="قانون مدیریت خدمات کشوری")
     before = {s.code: service_snapshot(s) for s in SubService.objects.filter(body=body)}
 
@@ -210,16 +234,97 @@ def test_export_then_import_changes_nothing_but_records_the_import(supervisor, b
     assert (report.created, report.updated, report.unchanged, report.failed) == (0, 0, 3, 0)
     after = {s.code: service_snapshot(s) for s in SubService.objects.filter(body=body)}
     assert after == before
-    records = ChangeRecord.objects.filter(action="imported")
-    assert records.count() == 3
-    assert all(r.before == r.after and r.actor == supervisor.user for r in records)
+    assert not catalog_records().exists()
+
+
+def test_free_text_keeps_persian_digits_and_codes_are_read_with_ascii_digits(supervisor, body, finance):
+    """Free text is stored as the person wrote it (Arabic-keyboard letters and digits made Persian);
+    the service code, the e-service URL and the account number, which are looked up and compared,
+    get ASCII digits — the portal's forms store the same fields the same way."""
+    code = "۴۰۰۱"
+    row = service_row(code, "صدور پروانه شماره ۲", url="https://x.ir/۱۲")
+    row[2] = "بر اساس بند ٣ ماده ۵ و مصوبه 1404"  # description, with an Arabic-Indic ٣
+    row[8] = "ساری، خیابان ۱۸ دی\nبابل، میدان ۷ تیر"
+    row[12] = "۰۱۱-۳۳۳۶۳۰۰۰ داخلی ۲۱۵"
+    fee = fee_row(code, title="هزینه مرحله ۲")
+    fee[3] = "IR۸۲۰۱۷۰۰۰۰۰۰۰۱۲۳۴۵۶۷۸۹۰۱۲"
+    data = workbook_bytes(
+        services=[row],
+        stages=[stage_row(code, "۱", finance.name, title="طرح در کمیسیون ماده ۵")],
+        documents=[document_row(code, title="فرم شماره ۳")],
+        fees=[fee],
+    )
+
+    report = import_catalog(body=body, file=data, by=supervisor.user)
+
+    assert (report.created, report.errors) == (1, [])
+    service = SubService.objects.get(body=body, code="4001")
+    assert service.title == "صدور پروانه شماره ۲"
+    assert service.description == "بر اساس بند ۳ ماده ۵ و مصوبه 1404"
+    assert service.addresses == "ساری، خیابان ۱۸ دی\nبابل، میدان ۷ تیر"
+    assert service.responsible_contact == "۰۱۱-۳۳۳۶۳۰۰۰ داخلی ۲۱۵"
+    assert service.eservice_url == "https://x.ir/12"
+    assert service.stages.get().title == "طرح در کمیسیون ماده ۵"
+    assert service.documents.get().title == "فرم شماره ۳"
+    fee = service.fees.get()
+    assert (fee.title, fee.legal_basis) == ("هزینه مرحله ۲", "ماده ۵ قانون بودجه")
+    assert fee.account == "IR820170000000123456789012"
+
+
+def test_one_changed_cell_updates_that_service_alone_with_a_persian_history_entry(
+    client, supervisor, body, finance
+):
+    """
+    GIVEN a catalog of three services exported to a workbook
+    WHEN one fee's legal basis is changed in the file and the file is imported
+    THEN only that service is updated, and its history shows one entry, labelled in Persian, with
+      the fee's legal basis before and after; the other two services have no history
+    """
+    services = [SubServiceFactory(body=body) for _ in range(3)]
+    for service in services:
+        WorkflowStageFactory(service=service, order=1, responsible_unit=finance)
+        FeeFactory(service=service)
+    book = load_workbook(io.BytesIO(export_catalog(body)))
+    fees = book["fees"]
+    assert fees.cell(row=3, column=1).value == services[1].code
+    fees.cell(row=3, column=5).value = "بند ۴ ماده ۵ قانون بودجه ۱۴۰۵"
+    out = io.BytesIO()
+    book.save(out)
+
+    report = import_catalog(body=body, file=out.getvalue(), by=supervisor.user)
+
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 1, 2, [])
+    record = catalog_records().get()
+    assert (record.object_id, record.action, record.actor) == (
+        str(services[1].pk),
+        "imported",
+        supervisor.user,
+    )
+    assert record.before["fees"][0]["legal_basis"] == "بند ۳ ماده ۵ قانون بودجه"
+    assert record.after["fees"][0]["legal_basis"] == "بند ۴ ماده ۵ قانون بودجه ۱۴۰۵"
+    client.force_login(supervisor.user)
+    with translation.override("fa"):
+        page = client.get(reverse("catalog:service_history", args=[services[1].pk]))
+    [entry] = page.context["entries"]
+    assert entry.action == "ورود از فایل اکسل"
+    [part] = entry.parts
+    [row] = part.rows
+    assert row.kind == "changed"
+    assert [(c.before, c.after) for c in row.fields] == [
+        ("بند ۳ ماده ۵ قانون بودجه", "بند ۴ ماده ۵ قانون بودجه ۱۴۰۵")
+    ]
+    html = page.content.decode()
+    assert '<strong class="mg-entry-action">ورود از فایل اکسل</strong>' in html
+    assert "Imported" not in html
+    for other in (services[0], services[2]):
+        assert client.get(reverse("catalog:service_history", args=[other.pk])).context["entries"] == []
 
 
 def test_exported_catalog_recreates_the_same_services_from_scratch(supervisor, body, finance):
     for service in SubServiceFactory.create_batch(4, body=body):
         WorkflowStageFactory(service=service, order=1, responsible_unit=finance)
         RequiredDocumentFactory(service=service)
-        FeeFactory(service=service, legal_basis=NORMALISED)
+        FeeFactory(service=service)
 
     def content():
         drop = {"id", "service", "service_id"}
@@ -442,3 +547,41 @@ def test_template_download_has_headers_and_an_example_row(client, supervisor):
         rows = list(wb[sheet.name].iter_rows(values_only=True))
         assert list(rows[0]) == sheet.headers
         assert len(rows) == 2
+
+
+def test_the_import_page_links_each_changed_service_and_says_when_nothing_changed(
+    client, supervisor, body, finance
+):
+    service = SubServiceFactory(body=body, title="صدور پروانه")
+    WorkflowStageFactory(service=service, order=1, responsible_unit=finance)
+    url = reverse("catalog:excel_import", args=[body.pk])
+    client.force_login(supervisor.user)
+    data = export_catalog(body)
+    with translation.override("fa"):
+        response = client.post(url, {"file": SimpleUploadedFile("catalog.xlsx", data)})
+    assert response.context["report"].changed == []
+    assert "هیچ تغییری ثبت نشد" in response.content.decode()
+
+    book = load_workbook(io.BytesIO(data))
+    book["services"]["B2"] = "صدور پروانه ساختمان"
+    out = io.BytesIO()
+    book.save(out)
+    with translation.override("fa"):
+        response = client.post(url, {"file": SimpleUploadedFile("catalog.xlsx", out.getvalue())})
+    assert response.context["report"].changed == [("updated", service)]
+    html = response.content.decode()
+    assert (
+        f'<a href="{reverse("catalog:service_history", args=[service.pk])}">صدور پروانه ساختمان</a>' in html
+    )
+    assert "هیچ تغییری ثبت نشد" not in html
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_comes_back(supervisor, body, finance):
+    service = SubServiceFactory(body=body, description='=HYPERLINK("http://x.example","y")')
+    WorkflowStageFactory(service=service, order=1, responsible_unit=finance)
+    data = export_catalog(body)
+    assert load_workbook(io.BytesIO(data))["services"]["C2"].data_type == "s"
+    report = import_catalog(body=body, file=data, by=supervisor.user)
+    assert (report.updated, report.unchanged) == (0, 1)
+    service.refresh_from_db()
+    assert service.description == '=HYPERLINK("http://x.example","y")'

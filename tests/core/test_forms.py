@@ -16,6 +16,7 @@ from apps.core.forms import (
     LegalIdField,
     MobileField,
     NationalCodeField,
+    NumericInput,
     PortalForm,
     PortalModelForm,
 )
@@ -39,11 +40,43 @@ def _valid(data, files=None, **kwargs) -> ApplicantForm:
     return form
 
 
-def test_persian_digits_and_arabic_letters_are_normalised_before_cleaning():
-    form = _valid({"full_name": "علي كريمي ۱۲", "national_code": "۰۴۹۹۳۷۰۸۹۹", "mobile": "۰۹۱۲۱۲۳۴۵۶۷"})
-    assert form.cleaned_data["full_name"] == "علی کریمی 12"
+def test_arabic_letters_are_normalised_and_identifiers_get_ascii_digits_before_cleaning():
+    form = _valid({"full_name": "علي كريمي", "national_code": "۰۴۹۹۳۷۰۸۹۹", "mobile": "۰۹۱۲۱۲۳۴۵۶۷"})
+    assert form.cleaned_data["full_name"] == "علی کریمی"
     assert form.cleaned_data["national_code"] == "0499370899"
     assert form.cleaned_data["mobile"] == "09121234567"
+
+
+class NoticeForm(PortalForm):
+    subject = forms.CharField()
+    body = forms.CharField(widget=forms.Textarea)
+    reference = forms.CharField(widget=NumericInput)
+    account = forms.CharField(widget=forms.TextInput(attrs={"dir": "ltr"}))
+    link = forms.URLField(assume_scheme="https")
+    next = forms.CharField(widget=forms.HiddenInput)
+
+
+def test_free_text_keeps_the_digits_as_typed_and_codes_get_ascii_digits():
+    """Free text (a plain text box in the page's right-to-left direction) is stored as written, Persian
+    digits included; Arabic-keyboard letters and digits become Persian. Codes typed in left-to-right
+    boxes, URLs and hidden values get ASCII digits, as identifiers always have."""
+    form = NoticeForm(
+        {
+            "subject": "بند ۳ ماده 5 قانون بودجه ١٤٠٥",
+            "body": "نشانی: خیابان ۱۲\u200fفروردين، پلاک ۴",
+            "reference": "۱۱۰۱۰",
+            "account": "IR۸۲۰۱۷۰۰۰۰۰۰۰۱۲۳۴۵۶۷۸۹۰۱۲",
+            "link": "https://example.ir/۱۲",
+            "next": "/catalog/?page=۲",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["subject"] == "بند ۳ ماده 5 قانون بودجه ۱۴۰۵"
+    assert form.cleaned_data["body"] == "نشانی: خیابان ۱۲فروردین، پلاک ۴"
+    assert form.cleaned_data["reference"] == "11010"
+    assert form.cleaned_data["account"] == "IR820170000000123456789012"
+    assert form.cleaned_data["link"] == "https://example.ir/12"
+    assert form.cleaned_data["next"] == "/catalog/?page=2"
 
 
 def test_bidi_marks_and_tatweel_are_removed_but_zwnj_is_kept():

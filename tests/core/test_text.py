@@ -2,7 +2,14 @@
 
 import pytest
 
-from apps.core.text import ZWNJ, normalize_digits, normalize_text, search_key, to_persian_digits
+from apps.core.text import (
+    ZWNJ,
+    normalize_digits,
+    normalize_free_text,
+    normalize_text,
+    search_key,
+    to_persian_digits,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +59,15 @@ def test_search_key_collapses_spaces_and_folds_case():
 def test_digits_are_shown_in_persian_for_display():
     assert to_persian_digits(1405) == "۱۴۰۵"
     assert to_persian_digits("٤٥٦-ABC") == "۴۵۶-ABC"
+
+
+def test_free_text_keeps_persian_and_ascii_digits_and_makes_arabic_ones_persian():
+    typed = "\u200fبند ۳ ماده 5 قانون بودجه ١٤٠٥ علي كـــريمي "
+    assert normalize_free_text(typed) == "بند ۳ ماده 5 قانون بودجه ۱۴۰۵ علی کریمی"
+    assert normalize_text(typed) == "بند 3 ماده 5 قانون بودجه 1405 علی کریمی"
+    assert normalize_free_text("") == ""
+    assert normalize_free_text(None) is None
+
+
+def test_free_text_with_either_digits_shares_a_search_key():
+    assert search_key(normalize_free_text("ماده ۵")) == search_key("ماده 5")

@@ -18,6 +18,7 @@ from apps.core.jalali import Period, jalali_to_gregorian
 from apps.feedback import dashboards as dash
 from apps.feedback import indices
 from apps.feedback.dashboards import DashboardScope, JalaliMonth, MonthSpan
+from apps.feedback.models import SurveyResponse
 from apps.orgs import roles
 from tests.factories import (
     BodyFactory,
@@ -27,6 +28,9 @@ from tests.factories import (
     StaffFactory,
     StaffQRCodeFactory,
     StaffRatingFactory,
+    SubServiceFactory,
+    SurveyResponseFactory,
+    WorkflowStageFactory,
     registered_request,
     report_answers_at,
     staff_user,
@@ -394,7 +398,7 @@ def test_excel_export_has_the_same_figures(client, rated, supervisor_of):
     assert f"satisfaction-unit-{rated.unit.pk}-1405-Q3.xlsx" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
     assert all(sheet.sheet_view.rightToLeft for sheet in book.worksheets)
-    assert len(book.worksheets) == 5
+    assert len(book.worksheets) == 6  # summary, trend, axes, lowest, breakdown, suggestions
 
     def values(sheet) -> list[list]:
         return [[c for c in row if c not in (None, "")] for row in sheet.iter_rows(values_only=True)]
@@ -424,6 +428,136 @@ def test_excel_export_has_the_same_figures(client, rated, supervisor_of):
     ] in lowest
     breakdown = values(book.worksheets[4])
     assert any(row[:1] == [rated.ali.full_name] and row[-2:] == [2, 3] for row in breakdown)
+
+
+# --- citizens' suggestions ------------------------------------------------------------------------------------
+
+
+def suggest(unit, text: str, *, at: dt.datetime, service=None, **kwargs) -> SurveyResponse:
+    """A questionnaire of a request at `unit` submitted at `at` with the suggestion `text`."""
+    if service is None:
+        service = SubServiceFactory(body=unit.body, title="صدور گواهی عدم خلافی")
+        WorkflowStageFactory(service=service, order=1, responsible_unit=unit)
+    sr = registered_request(unit=unit, service=service)
+    return SurveyResponseFactory(request=sr, submitted_at=at, suggestions=text, **kwargs)
+
+
+@pytest.fixture
+def suggested(world):
+    """Suggestions in Q3 1405: one at the unit (Aban), one at its department (Azar, on paper), one in
+    Gilan; left out: one before the period and a questionnaire without a suggestion."""
+    return SimpleNamespace(
+        unit=suggest(world.unit, "ساعت کاری میز خدمت تا ۱۶ تمدید شود", at=tehran(1405, 8, 12)),
+        department=suggest(world.department, "صندلی انتظار کافی نیست", at=tehran(1405, 9, 3), source="paper"),
+        gilan=suggest(world.other_unit, "پارکینگ ندارد", at=tehran(1405, 9, 4)),
+        before=suggest(world.unit, "پیشنهاد قدیمی", at=tehran(1405, 6, 20)),
+        blank=suggest(world.unit, "", at=tehran(1405, 9, 5)),
+    )
+
+
+def test_citizens_suggestions_are_shown_for_the_area_and_period_newest_first(
+    client, suggested, world, supervisor_of
+):
+    """
+    GIVEN questionnaires with suggestions in the unit, its department, another province and an
+      earlier period
+    WHEN the unit's supervisor opens the unit's dashboard for Q3 1405, then the department's
+    THEN the unit's shows the department's and the unit's suggestions, newest first, with date,
+      service and unit; the department's shows its own; nothing from Gilan or before the period
+    """
+    client.force_login(supervisor_of)
+    with translation.override("fa"):
+        page = client.get(
+            reverse("feedback:dashboard"), {"level": "unit", "unit": world.unit.pk, "period": "1405-Q3"}
+        )
+    board = page.context["board"]
+    assert [r.pk for r in board.suggestions] == [suggested.department.pk, suggested.unit.pk]
+    assert board.suggestion_count == 2
+    html = page.content.decode()
+    assert "ساعت کاری میز خدمت تا ۱۶ تمدید شود" in html
+    assert "صندلی انتظار کافی نیست" in html
+    assert "پارکینگ ندارد" not in html
+    assert "پیشنهاد قدیمی" not in html
+    assert _fa("Citizens' suggestions") in html
+    assert "صدور گواهی عدم خلافی" in html
+    assert world.department.name in html
+
+    page = client.get(
+        reverse("feedback:dashboard"), {"level": "unit", "unit": world.department.pk, "period": "1405-Q3"}
+    )
+    assert [r.pk for r in page.context["board"].suggestions] == [suggested.department.pk]
+
+
+def test_suggestions_outside_a_users_area_are_never_shown(client, suggested, world):
+    """A supervisor of the Gilan unit sees Gilan's suggestion; a Mazandaran supervisor asking for
+    the Gilan unit gets 404, and a national auditor's country dashboard has all three."""
+    gilan = staff_user(roles.BODY_SUPERVISOR, unit=world.other_unit).user
+    client.force_login(gilan)
+    page = client.get(reverse("feedback:dashboard"), {"period": "1405-Q3"})
+    assert [r.pk for r in page.context["board"].suggestions] == [suggested.gilan.pk]
+    national = staff_user(roles.NATIONAL_AUDITOR, unit=OrgUnitFactory(province=None, level="hq")).user
+    client.force_login(national)
+    page = client.get(reverse("feedback:dashboard"), {"period": "1405-Q3"})
+    assert {r.pk for r in page.context["board"].suggestions} == {
+        suggested.unit.pk,
+        suggested.department.pk,
+        suggested.gilan.pk,
+    }
+
+
+def test_an_employees_dashboard_has_no_suggestions(client, suggested, world, supervisor_of):
+    client.force_login(supervisor_of)
+    page = client.get(
+        reverse("feedback:dashboard"), {"level": "staff", "staff": world.ali.pk, "period": "1405-Q3"}
+    )
+    assert page.context["board"].suggestions == []
+    assert 'id="suggestions"' not in page.content.decode()
+
+
+def test_suggestions_cost_the_same_queries_for_3_and_30(
+    client, world, supervisor_of, django_assert_num_queries
+):
+    service = SubServiceFactory(body=world.unit.body)
+    WorkflowStageFactory(service=service, order=1, responsible_unit=world.unit)
+    for n in range(3):
+        suggest(world.department, f"پیشنهاد {n}", at=tehran(1405, 8, 1 + n), service=service)
+    url, params = reverse("feedback:dashboard"), {"level": "unit", "unit": world.unit.pk, "period": "1405-Q3"}
+    client.force_login(supervisor_of)
+    with CaptureQueriesContext(connection) as queries:
+        assert len(client.get(url, params).context["board"].suggestions) == 3
+    for n in range(27):
+        suggest(world.unit, f"پیشنهاد دیگر {n}", at=tehran(1405, 9, 1 + n % 25), service=service)
+    with django_assert_num_queries(len(queries)):
+        page = client.get(url, params)
+    assert (page.context["board"].suggestion_count, len(page.context["board"].suggestions)) == (30, 20)
+
+
+def test_excel_export_lists_every_suggestion_as_plain_text(client, suggested, world, supervisor_of):
+    service = SubServiceFactory(body=world.unit.body)
+    WorkflowStageFactory(service=service, order=1, responsible_unit=world.unit)
+    for n in range(24):
+        suggest(world.unit, f"پیشنهاد شماره {n}", at=tehran(1405, 7, 1 + n), service=service)
+    hostile = suggest(
+        world.unit, '=HYPERLINK("http://evil.example","بیشتر")', at=tehran(1405, 9, 20), service=service
+    )
+    client.force_login(supervisor_of)
+    response = client.get(
+        reverse("feedback:dashboard_xlsx"), {"level": "unit", "unit": world.unit.pk, "period": "1405-Q3"}
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[-1]
+    assert sheet.title == gettext("Suggestions")
+    assert sheet.sheet_view.rightToLeft
+    texts = [row[4] for row in sheet.iter_rows(min_row=3, values_only=True) if len(row) > 4 and row[4]]
+    assert (
+        len(texts) == 27
+    )  # 24 + the hostile one + the unit's and the department's: more than the page shows
+    assert texts[0] == hostile.suggestions
+    assert "صندلی انتظار کافی نیست" in texts
+    assert "پارکینگ ندارد" not in texts
+    assert "پیشنهاد قدیمی" not in texts
+    hostile_cell = next(c for (c,) in sheet.iter_rows(min_col=5, max_col=5) if c.value == hostile.suggestions)
+    assert hostile_cell.data_type == "s"
 
 
 # --- cost ----------------------------------------------------------------------------------------------------------

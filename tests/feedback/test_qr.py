@@ -205,6 +205,64 @@ def test_reissue_revokes_the_old_card(client, clerk, staffed_unit):
     assert ChangeRecord.objects.filter(action="qr_reissued", object_id=str(member.pk)).exists()
 
 
+def test_revoke_withdraws_a_leavers_card_and_issues_no_new_one(client, clerk, staffed_unit):
+    """
+    GIVEN an employee who is leaving, with a live card, and the QR list showing a "Revoke" link for them
+    WHEN the clerk confirms "Revoke the card"
+    THEN the card stops working, no new code is issued, the change is recorded, and the list shows
+      the employee without a code
+    """
+    member = staffed_unit["members"][0]
+    code = services.staff_qr_issue(staff=member, by=clerk)
+    client.force_login(clerk.user)
+    listing = client.get(reverse("feedback:qr_list"))
+    revoke = reverse("feedback:qr_revoke", args=[member.pk])
+    assert f'href="{revoke}?next=' in listing.content.decode()
+    with translation.override("fa"):
+        confirm = client.get(revoke)
+    assert confirm.status_code == 200
+    assert member.full_name in confirm.content.decode()
+    assert _fa("Revoke the card") in confirm.content.decode()
+
+    response = client.post(revoke, {"next": reverse("feedback:qr_list")})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("feedback:qr_list")
+    code.refresh_from_db()
+    assert code.revoked_at is not None
+    assert not StaffQRCode.objects.filter(staff=member, revoked_at__isnull=True).exists()
+    gone = Client().get(reverse("rate", args=[code.token]))
+    assert gone.status_code == 404
+    assert _fa("This card is no longer valid.") in gone.content.decode()
+    record = ChangeRecord.objects.get(action="qr_revoked", object_id=str(member.pk))
+    assert (record.before, record.after, record.actor) == ({"qr_code": code.pk}, {"qr_code": None}, clerk.user)
+    rows = {m.pk: m for m in client.get(reverse("feedback:qr_list")).context["members"]}
+    assert rows[member.pk].live_code is None
+
+
+def test_revoking_twice_or_an_inactive_employees_card_is_harmless(client, clerk, staffed_unit):
+    leaver = staffed_unit["inactive"]
+    code = StaffQRCode.objects.create(staff=leaver, token="leaver-token")  # issued before they left
+    client.force_login(clerk.user)
+    assert client.post(reverse("feedback:qr_revoke", args=[leaver.pk])).status_code == 302
+    code.refresh_from_db()
+    assert code.revoked_at is not None
+    assert services.staff_qr_revoke(staff=leaver, by=clerk) is None
+    assert client.get(reverse("feedback:qr_revoke", args=[leaver.pk])).status_code == 302
+    assert ChangeRecord.objects.filter(action="qr_revoked").count() == 1
+
+
+def test_an_officer_cannot_revoke_and_another_provinces_card_is_not_found(client, clerk, officer, staffed_unit):
+    member, stranger = staffed_unit["members"][0], staffed_unit["stranger"]
+    services.staff_qr_issue(staff=member, by=clerk)
+    services.staff_qr_issue(staff=stranger, by=None)
+    client.force_login(officer.user)
+    assert client.post(reverse("feedback:qr_revoke", args=[member.pk])).status_code == 403
+    client.force_login(clerk.user)
+    assert client.post(reverse("feedback:qr_revoke", args=[stranger.pk])).status_code == 404
+    assert StaffQRCode.objects.filter(revoked_at__isnull=True).count() == 2
+
+
 def test_unknown_tokens_and_inactive_employees_get_the_friendly_page(client, clerk, staffed_unit):
     code = services.staff_qr_issue(staff=staffed_unit["members"][0], by=clerk)
     assert client.get("/q/not-a-token").status_code == 404

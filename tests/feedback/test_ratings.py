@@ -281,3 +281,87 @@ def test_a_scope_summary_follows_the_users_units(code, supervisor):
     StaffRatingFactory(code=code, score=4)
     StaffRatingFactory(score=1)  # another province's employee
     assert ratings.staff_rating_summary(user=supervisor.user).count == 1
+
+
+def _burst(code, n: int, *, start: dt.datetime, score: int = 5) -> list[StaffRating]:
+    return [rating_submit(code, score=score, now=start + dt.timedelta(seconds=10 * i)) for i in range(n)]
+
+
+def test_held_ratings_are_grouped_into_bursts_and_a_whole_burst_is_accepted_or_rejected_at_once(
+    client, code, member, supervisor, clerk, django_assert_max_num_queries
+):
+    """
+    GIVEN two bursts of one employee an hour apart (12 ratings of 5, then 10 of 1) and a burst of a
+      colleague in between
+    WHEN the supervisor opens the held ratings and accepts the first burst with one button, then
+      rejects the second
+    THEN the page shows three bursts, oldest first; the twelve count in the average, the ten stay out,
+      the colleague's burst still waits, and every decision is recorded on its rating
+    """
+    start = timezone.now() - dt.timedelta(hours=3)
+    colleague = services.staff_qr_issue(staff=StaffFactory(unit=member.unit), by=clerk)
+    first = _burst(code, 12, start=start)
+    other = _burst(colleague, 10, start=start + dt.timedelta(minutes=30), score=4)
+    second = _burst(code, 10, start=start + dt.timedelta(hours=1), score=1)
+    assert StaffRating.objects.filter(flagged=True, reviewed_at__isnull=True).count() == 32
+
+    client.force_login(supervisor.user)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("feedback:rating_review"))
+    bursts = page.context["bursts"]
+    assert [(b.staff.pk, [r.pk for r in b.ratings]) for b in bursts] == [
+        (member.pk, [r.pk for r in first]),
+        (colleague.staff_id, [r.pk for r in other]),
+        (member.pk, [r.pk for r in second]),
+    ]
+    html = page.content.decode()
+    assert _fa("Accept all %(n)s") % {"n": "۱۲"} in html
+    assert _fa("Reject all %(n)s") % {"n": "۱۰"} in html
+
+    response = client.post(
+        reverse("feedback:rating_review_burst"), {"decision": "accept", "rating": [r.pk for r in first]}
+    )
+    assert response.status_code == 302
+    one = Staff.objects.filter(pk=member.pk)
+    summary = ratings.staff_rating_summary(staff_qs=one)
+    assert (summary.count, summary.average, summary.held) == (12, 5.0, 10)
+    assert ChangeRecord.objects.filter(action="rating_accepted").count() == 12
+
+    client.post(reverse("feedback:rating_review_burst"), {"decision": "reject", "rating": [r.pk for r in second]})
+    summary = ratings.staff_rating_summary(staff_qs=one)
+    assert (summary.count, summary.average, summary.held) == (12, 5.0, 0)
+    assert StaffRating.objects.filter(pk__in=[r.pk for r in second], flagged=True, reviewed_by=supervisor).count() == 10
+    assert ChangeRecord.objects.filter(action="rating_rejected").count() == 10
+    left = client.get(reverse("feedback:rating_review")).context["bursts"]
+    assert [b.staff.pk for b in left] == [colleague.staff_id]
+
+
+def test_a_burst_decision_touches_only_ratings_in_scope_that_still_wait(client, code, member, supervisor):
+    held = StaffRatingFactory(code=code, flagged=True, flag_reason="test")
+    decided = StaffRatingFactory(code=code, flagged=True, flag_reason="test", reviewed_at=timezone.now())
+    elsewhere = StaffRatingFactory(flagged=True, flag_reason="test")  # another unit's employee
+    client.force_login(supervisor.user)
+    with translation.override("fa"):
+        response = client.post(
+            reverse("feedback:rating_review_burst"),
+            {"decision": "accept", "rating": [held.pk, decided.pk, elsewhere.pk, "x"]},
+            follow=True,
+        )
+    assert "۱ ارزیابی پذیرفته شد" in response.content.decode()
+    held.refresh_from_db()
+    decided.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (held.flagged, held.reviewed_by) == (False, supervisor)
+    assert (decided.flagged, decided.reviewed_by) == (True, None)
+    assert (elsewhere.flagged, elsewhere.reviewed_at) == (True, None)
+    assert client.post(reverse("feedback:rating_review_burst"), {"decision": "maybe"}).status_code == 404
+
+
+def test_only_supervisors_decide_bursts(client, code, officer, clerk):
+    held = StaffRatingFactory(code=code, flagged=True, flag_reason="test")
+    for user in (officer.user, clerk.user):
+        client.force_login(user)
+        response = client.post(reverse("feedback:rating_review_burst"), {"decision": "accept", "rating": [held.pk]})
+        assert response.status_code == 403
+    held.refresh_from_db()
+    assert held.reviewed_at is None

@@ -3,16 +3,16 @@
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
-from apps.catalog import excel
+from apps.catalog import excel, selectors
 from apps.core.access import role_required
 from apps.core.forms import PortalForm
-from apps.core.scoping import scope_by_body
 from apps.core.uploads import SPREADSHEETS, validate_upload
 from apps.orgs import roles
 from apps.orgs.models import Body
@@ -24,7 +24,7 @@ SHOWN_ERRORS = 500
 
 def _body_in_scope(user, body_id: int) -> Body:
     """The body if it has a unit in the user's scope; a body outside it does not exist for them."""
-    body = scope_by_body(Body.objects.filter(pk=body_id), user, body_field="pk").first()
+    body = selectors.manage_body_list(user=user).filter(pk=body_id).first()
     if body is None:
         raise Http404
     return body
@@ -70,6 +70,16 @@ def excel_import(request: HttpRequest, body_id: int) -> HttpResponse:
 
 
 @role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+@require_safe
+def excel_open(request: HttpRequest) -> HttpResponse:
+    """The Excel page of the body chosen on the catalog list (?body=<id>), for users of several bodies."""
+    body_id = request.GET.get("body", "")
+    if not (body_id.isascii() and body_id.isdigit()):
+        raise Http404
+    return redirect("catalog:excel_import", body_id=_body_in_scope(request.user, int(body_id)).pk)
+
+
+@role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 def excel_template(request: HttpRequest) -> HttpResponse:
     return _xlsx_response(excel.catalog_template(), "catalog-template.xlsx")
 
@@ -78,4 +88,5 @@ urlpatterns = [
     path("bodies/<int:body_id>/catalog.xlsx", excel_export, name="excel_export"),
     path("bodies/<int:body_id>/import/", excel_import, name="excel_import"),
     path("excel-template.xlsx", excel_template, name="excel_template"),
+    path("excel/", excel_open, name="excel_open"),
 ]

@@ -59,10 +59,18 @@ def service_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.manage_service_list(user=request.user, query=query), 50).get_page(
         request.GET.get("page")
     )
+    can_edit = _can_edit(request)
     return render(
         request,
         "catalog/manage_service_list.html",
-        {"page": page, "services": page.object_list, "q": query, "can_edit": _can_edit(request)},
+        {
+            "page": page,
+            "services": page.object_list,
+            "q": query,
+            "can_edit": can_edit,
+            # Excel import and export work on one body's catalog: the bodies the user may choose.
+            "excel_bodies": list(selectors.manage_body_list(user=request.user)) if can_edit else [],
+        },
     )
 
 
@@ -193,6 +201,7 @@ _ACTIONS = {
     "created": gettext_lazy("Created"),
     "updated": gettext_lazy("Edited"),
     "counters": gettext_lazy("Counters changed"),
+    "imported": gettext_lazy("Imported from Excel"),
 }
 _EMPTY = "—"
 

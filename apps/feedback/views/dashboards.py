@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment
 
 from apps.core.access import get_or_404
 from apps.core.forms import PortalForm
@@ -254,9 +256,9 @@ def _may_read_staff(user) -> bool:
     return roles.has_role(user, *STAFF_FIGURES_ROLES)
 
 
-def _board(request: HttpRequest) -> dict:
-    """Parse the filters and read the figures. The context always has the form and the filter's
-    choices; "board" only when the filters are valid."""
+def _board(request: HttpRequest, *, suggestions: int = dash.SUGGESTIONS_SHOWN) -> dict:
+    """Parse the filters and read the figures (and the latest `suggestions` citizens' suggestions).
+    The context always has the form and the filter's choices; "board" only when the filters are valid."""
     user = request.user
     form = DashboardFilterForm(request.GET)
     today = timezone.localdate()
@@ -291,7 +293,9 @@ def _board(request: HttpRequest) -> dict:
     if scope.level == STAFF and not staff_rows and scope.obj != me:
         raise Http404
     period = form.cleaned_data["period"] or default
-    board = dash.dashboard_get(user=user, scope=scope, period=period, staff_rows=staff_rows)
+    board = dash.dashboard_get(
+        user=user, scope=scope, period=period, staff_rows=staff_rows, suggestions=suggestions
+    )
     choices = (
         []
         if asked == NATION
@@ -379,8 +383,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
-    """The figures of the dashboard as an Excel workbook (right-to-left sheets)."""
-    context = _board(request)
+    """The figures of the dashboard as an Excel workbook (right-to-left sheets), every suggestion included."""
+    context = _board(request, suggestions=dash.SUGGESTIONS_EXPORT_MAX)
     if "board" not in context:
         return render(request, "feedback/dashboard.html", context, status=400)
     board = context["board"]
@@ -508,7 +512,46 @@ def dashboard_workbook(board: Dashboard, *, period_text: str) -> bytes:
                 row += [r.responses, _v(r.index, 1)]
             rows.append(row)
         xl._table(sheet, headers, rows, widths=[32, 36, 12, 14, 14, 18])
+
+    if scope.has_questionnaire:
+        _suggestions_sheet(workbook, board)
     return xl._save(workbook)
+
+
+def _suggestions_sheet(workbook: Workbook, board: Dashboard) -> None:
+    """Every suggestion of the period, newest first. Citizens typed them: each is written as plain
+    text, so a suggestion that starts with "=" is never a formula."""
+    sheet = xl._sheet(workbook, _("Suggestions"))
+    xl._title(sheet, _("Citizens' suggestions in the questionnaires"), 5)
+    rows = [
+        [
+            format_date(timezone.localtime(r.submitted_at).date()),
+            r.unit.name,
+            r.service.title,
+            r.get_source_display(),
+            ILLEGAL_CHARACTERS_RE.sub("", r.suggestions),
+        ]
+        for r in board.suggestions
+    ]
+    xl._table(
+        sheet,
+        [_("Date"), _("Unit"), _("Service"), _("Source"), _("Suggestion")],
+        rows,
+        widths=[12, 28, 32, 16, 80],
+    )
+    for (cell,) in sheet.iter_rows(min_row=sheet.max_row - len(rows) + 1, min_col=5, max_col=5):
+        cell.data_type = "s"
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if not rows:
+        sheet.append([_("No suggestion was written in this period.")])
+    elif board.suggestion_count > len(rows):
+        sheet.append([])
+        sheet.append(
+            [
+                _("The latest %(shown)d of %(count)d suggestions.")
+                % {"shown": len(rows), "count": board.suggestion_count}
+            ]
+        )
 
 
 urlpatterns = [

@@ -1,7 +1,8 @@
 """Staff QR codes and ratings (SPEC §5.2, seed 000).
 
 Staff pages under /feedback/ (`urlpatterns`): the desk clerk issues codes and prints cards, signs and
-the participation poster; a supervisor reviews held ratings; an employee's ratings page.
+the participation poster, replaces a lost card and revokes a leaver's; a supervisor reviews held
+ratings, a burst at a time or one by one; an employee's ratings page.
 The public rating page at /q/<token> (`public_urlpatterns`): no login, phone first, works without
 JavaScript. Views parse input and call apps.feedback.services / ratings / qr.
 """
@@ -23,7 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
@@ -55,6 +56,9 @@ RATINGS_ROLES = (
 )
 
 CARDS_PER_SHEET = 10  # 2 × 5 cards of 85 × 55 mm on A4
+BURSTS_PER_PAGE = 20
+# The most ratings one burst decision takes (the rate limit per address keeps real bursts far below).
+BURST_MAX = 2000
 DEVICE_COOKIE = "rate_device"
 DEVICE_SALT = "feedback.rate_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
@@ -210,6 +214,32 @@ def qr_reissue(request: HttpRequest, staff_id: int) -> HttpResponse:
     )
 
 
+@role_required(*QR_ROLES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def qr_revoke(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """A card that must stop working with no new one (the employee leaves): confirm, then revoke."""
+    member = get_or_404(_scoped_staff(request.user).select_related("unit").get, pk=staff_id)
+    live = StaffQRCode.objects.filter(staff=member, revoked_at__isnull=True).first()
+    if request.method == "POST":
+        if services.staff_qr_revoke(staff=member, by=_me(request)) is None:
+            messages.warning(request, _("%(name)s has no card to revoke.") % {"name": member.full_name})
+        else:
+            messages.success(
+                request,
+                _("The card of %(name)s was revoked; whoever scans it is told it is no longer valid.")
+                % {"name": member.full_name},
+            )
+        return _back(request)
+    if live is None:
+        messages.warning(request, _("%(name)s has no card to revoke.") % {"name": member.full_name})
+        return redirect(_safe_next(request, request.GET.get("next", "")))
+    return render(
+        request,
+        "feedback/qr_revoke.html",
+        {"member": member, "live": live, "next": _safe_next(request, request.GET.get("next", ""))},
+    )
+
+
 def _card(code: StaffQRCode, image: str) -> dict:
     member = code.staff
     host, _slash, path_ = qr.rating_url_display(code.token).partition("/")
@@ -305,9 +335,43 @@ def qr_poster_pdf(request: HttpRequest) -> HttpResponse:
 @role_required(*REVIEW_ROLES)
 @require_safe
 def rating_review(request: HttpRequest) -> HttpResponse:
-    """Ratings held out of every average (bursts) until a supervisor accepts or rejects them."""
-    page = Paginator(ratings.held_ratings(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "feedback/rate_review.html", {"page": page, "held": page.object_list})
+    """Ratings held out of every average until a supervisor accepts or rejects them, burst by burst."""
+    page = Paginator(ratings.held_bursts(user=request.user), BURSTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    held = [rating for burst in page.object_list for rating in burst.ratings]
+    return render(
+        request, "feedback/rate_review.html", {"page": page, "bursts": page.object_list, "held": held}
+    )
+
+
+@role_required(*REVIEW_ROLES)
+@require_POST
+def rating_review_burst(request: HttpRequest) -> HttpResponse:
+    """Accept or reject every rating of a burst as shown on the review page (their ids are posted)."""
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "reject"):
+        raise Http404
+    ids = [int(v) for v in request.POST.getlist("rating") if v.isascii() and v.isdigit()][:BURST_MAX]
+    chosen = scope_queryset(StaffRating.objects.filter(pk__in=ids), request.user)
+    count = services.staff_rating_review_many(ratings=chosen, accept=decision == "accept", by=_me(request))
+    if not count:
+        messages.warning(request, _("These ratings have already been reviewed."))
+    elif decision == "accept":
+        message = ngettext(
+            "%(count)d rating was accepted and now counts in the averages.",
+            "%(count)d ratings were accepted and now count in the averages.",
+            count,
+        )
+        messages.success(request, digits(message % {"count": count}))
+    else:
+        message = ngettext(
+            "%(count)d rating was rejected; it stays out of the averages.",
+            "%(count)d ratings were rejected; they stay out of the averages.",
+            count,
+        )
+        messages.success(request, digits(message % {"count": count}))
+    return redirect("feedback:rating_review")
 
 
 @role_required(*REVIEW_ROLES)
@@ -523,9 +587,11 @@ urlpatterns = [
     path("qr/cards.pdf", qr_cards_pdf, name="qr_cards_pdf"),
     path("qr/poster.pdf", qr_poster_pdf, name="qr_poster_pdf"),
     path("qr/<int:staff_id>/reissue/", qr_reissue, name="qr_reissue"),
+    path("qr/<int:staff_id>/revoke/", qr_revoke, name="qr_revoke"),
     path("qr/<int:staff_id>/sign.pdf", qr_sign_pdf, name="qr_sign_pdf"),
     path("ratings/held/", rating_review, name="rating_review"),
     path("ratings/<int:pk>/review/", rating_review_decide, name="rating_review_decide"),
+    path("ratings/review-burst/", rating_review_burst, name="rating_review_burst"),
     path("staff/<int:staff_id>/ratings/", staff_ratings, name="staff_ratings"),
 ]
 
