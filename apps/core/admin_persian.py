@@ -15,6 +15,7 @@ can leave it out:
 
 import datetime as dt
 import functools
+import re
 
 from django import forms
 from django.contrib import admin
@@ -158,6 +159,10 @@ def _folded(path: str):
 # --- the mixin ------------------------------------------------------------------------------------
 
 
+# Names of text columns that hold a code or a number rather than words.
+CODE_FIELD = re.compile(r"(^|_)(code|id|number|phone|mobile|token|account|iban)$")
+
+
 class PersianAdminMixin:
     """Jalali dates in and out, normalised search and saving, for a ModelAdmin or an inline."""
 
@@ -167,6 +172,14 @@ class PersianAdminMixin:
         own = type(self).formfield_overrides
         for db_class, options in JALALI_FORMFIELDS.items():
             self.formfield_overrides[db_class] = {**options, **own.get(db_class, {})}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Codes and numbers (personnel code, national code, telephone…) are typed left to right and
+        stored with ASCII digits, as in the portal's own forms; other text keeps its digits as typed."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, models.CharField) and CODE_FIELD.search(db_field.name):
+            field.widget.attrs.setdefault("dir", "ltr")
+        return field
 
     # Dates shown read-only: replaced by Jalali columns in the fields, fieldsets and read-only
     # fields, and left out of the form.
