@@ -161,3 +161,87 @@ def test_citizen_applies_on_the_edesk_from_a_phone(
     receipt = page.request.get(f"{live_server.url}/track/{sr.tracking_code}/receipt.pdf", timeout=60_000)
     assert receipt.ok
     assert receipt.body().startswith(b"%PDF")
+
+
+def _confirm_mobile(page, live_server, service):
+    page.fill("#mobile", MOBILE)
+    with page.expect_navigation():
+        page.click(f"button[type=submit]:has-text('{_fa('Send the code')}')")
+    page.fill("#otp", _sent_code())
+    with page.expect_navigation():
+        page.click("form:has(#otp) button[type=submit]")
+
+
+def test_a_form_filled_for_more_than_thirty_minutes_is_not_lost(
+    page, live_server, eservice, tmp_path, shot, no_horizontal_overflow
+):
+    """GIVEN a citizen who confirms the mobile, fills the form and attaches two scans over 31 minutes
+    WHEN they submit THEN they are told the confirmation ran out and that nothing was lost; after a
+    new code the form comes back filled with both scans attached, and one tap sends it."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from apps.desk.views.public import EDESK_SESSION_SECONDS, SESSION_MOBILE
+
+    page.set_default_timeout(WAIT)
+    page.set_viewport_size(PHONE)
+    messaging.outbox.clear()
+    service = eservice["service"]
+    page.goto(f"{live_server.url}/e/{service.pk}/")
+    _confirm_mobile(page, live_server, service)
+    expect(page.locator("#edesk-deadline")).to_be_visible()  # says until when
+    page.fill("#id_national_code", NATIONAL_CODE)
+    page.fill("#id_full_name", APPLICANT)
+    pdf, png = _scans(tmp_path)
+    national_card, vehicle_card = eservice["documents"]
+    page.set_input_files(f"#id_doc_{national_card.pk}_file", str(pdf))
+    page.set_input_files(f"#id_doc_{vehicle_card.pk}_file", str(png))
+
+    # 31 minutes pass while the citizen looks for the second scan.
+    (session,) = Session.objects.all()
+    store = SessionStore(session_key=session.session_key)
+    mobile, at = store[SESSION_MOBILE]
+    store[SESSION_MOBILE] = (mobile, at - EDESK_SESSION_SECONDS - 60)
+    store.save()
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+
+    assert not ServiceRequest.objects.exists()
+    expect(page.locator(".notice")).to_contain_text("۳۰")  # what happened, in words
+    expect(page.locator("#mobile")).to_have_value(MOBILE)
+    no_horizontal_overflow(page)
+    shot(page, "edesk-4-confirmation-ran-out")
+    _confirm_mobile(page, live_server, service)
+    expect(page.locator("#id_full_name")).to_have_value(APPLICANT)
+    expect(page.locator(".kept")).to_have_count(2)
+    no_horizontal_overflow(page)
+    shot(page, "edesk-5-form-kept")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+
+    sr = ServiceRequest.objects.get()
+    assert page.url == f"{live_server.url}/track/?code={sr.tracking_code}"
+    assert sr.documents.filter(received=True).exclude(file="").count() == 2
+
+
+def test_five_wrong_codes_are_told_locked_with_a_way_out(page, live_server, eservice, shot):
+    page.set_default_timeout(WAIT)
+    page.set_viewport_size(PHONE)
+    messaging.outbox.clear()
+    page.goto(f"{live_server.url}/e/{eservice['service'].pk}/")
+    page.fill("#mobile", MOBILE)
+    with page.expect_navigation():
+        page.click(f"button[type=submit]:has-text('{_fa('Send the code')}')")
+    wrong = "000000" if _sent_code() != "000000" else "111111"
+    for _ in range(5):
+        page.fill("#otp", wrong)
+        with page.expect_navigation():
+            page.click("form:has(#otp) button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("قفل")
+    shot(page, "edesk-6-code-locked")
+    with page.expect_navigation():
+        page.click(f"button:has-text('{_fa('Send a new code')}')")
+    page.fill("#otp", _sent_code())
+    with page.expect_navigation():
+        page.click("form:has(#otp) button[type=submit]")
+    expect(page.locator("#id_national_code")).to_be_visible()
