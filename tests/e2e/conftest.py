@@ -74,9 +74,9 @@ def no_horizontal_overflow():
 
 @pytest.fixture
 def axe_check():
-    """axe_check(page) runs axe-core (every rule it has) on the page as it stands and returns its
-    serious and critical violations as readable lines (empty when there are none); with
-    `fail=True` it fails the test listing them.
+    """axe_check(page) runs axe-core (every rule it has) on the page as it stands and fails the test
+    listing its serious and critical violations; with `fail=False` it returns them as readable lines
+    instead (empty when there are none), to check several pages and report them all at once.
 
     The script is evaluated through the DevTools protocol, which the page's Content-Security-Policy
     does not govern: the page is checked under its real policy. (`add_script_tag` inlines the
@@ -85,7 +85,7 @@ def axe_check():
         pytest.fail(f"{AXE_JS} is missing: run `make test` or scripts/install-node-deps.sh")
     source = AXE_JS.read_text()
 
-    def _check(page, *, fail: bool = False) -> list[str]:
+    def _check(page, *, fail: bool = True) -> list[str]:
         if not page.evaluate("typeof window.axe === 'object'"):
             page.evaluate(source)
         violations = page.evaluate(

@@ -77,7 +77,7 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
 
     def check(name: str) -> None:
         page.wait_for_load_state("load")
-        found.extend(axe_check(page))
+        found.extend(axe_check(page, fail=False))
         checked.append(name)
         shot(page, f"axe-{name}")
 
