@@ -96,21 +96,25 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
     page.fill("#nc", "0000000000")
     with page.expect_navigation():
         page.click("form[method=post] button[type=submit]")
+    expect(page.locator("#nc + .error")).to_be_visible()
     check("track-wrong-national-code")
     page.fill("#nc", NATIONAL_CODE)
     with page.expect_navigation():
         page.click("form[method=post] button[type=submit]")
+    expect(page.locator(".sv-offer a")).to_have_count(1)
     check("track-verified")
 
     visit(f"/feedback/survey/{sr.tracking_code}/", "survey")
     with page.expect_navigation():
         page.click(".sv-form button[type=submit]")
+    expect(page.locator(".sv-errors")).to_be_visible()
     check("survey-errors")
 
     visit(f"/q/{card.token}", "rate")
     page.locator("input[name=score]").first.check()
     with page.expect_navigation():
         page.click("form button[type=submit]")
+    expect(page.locator(".rate-thanks")).to_be_visible()
     check("rate-thanks")
     visit(f"/q/{card.token}", "rate-again")
 
@@ -118,11 +122,13 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
     page.fill("#mobile", MOBILE)
     with page.expect_navigation():
         page.click("button[type=submit]")
+    expect(page.locator("#otp")).to_be_visible()
     check("edesk-code")
     code = re.search(r"#([0-9]{6})\b", messaging.outbox[-1].text).group(1)
     page.fill("#otp", code)
     with page.expect_navigation():
         page.click("button[type=submit]")
+    expect(page.locator("#id_national_code")).to_be_visible()
     check("edesk-form")
 
     visit("/accounts/login/", "login")
@@ -130,6 +136,7 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
     page.fill("#id_password", "wrong-password")
     with page.expect_navigation():
         page.click("button[type=submit]")
+    expect(page.locator("#id_username")).to_have_value("nobody")
     check("login-failed")
 
     assert len(checked) == 20
