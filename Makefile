@@ -8,7 +8,7 @@ PORT ?= 8000
 export PORT
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test setup deps system-deps system-deps-test messages lint
+.PHONY: run test setup deps system-deps system-deps-test node-deps messages lint
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -17,7 +17,7 @@ run: setup
 
 # Two processes by default (pytest-xdist); PYTEST_WORKERS=0 runs in one.
 PYTEST_WORKERS ?= 2
-test: deps system-deps-test messages
+test: deps system-deps-test node-deps messages
 	$(PY) manage.py check
 	$(PY) -m pytest -q -p no:randomly -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
@@ -28,6 +28,10 @@ system-deps:
 
 system-deps-test:
 	@bash scripts/install-system-deps.sh --test
+
+# axe-core for the browser tests' accessibility checks, pinned in package-lock.json.
+node-deps: system-deps-test
+	@bash scripts/install-node-deps.sh
 
 # uv installs the pinned set in seconds; pip is the fallback when uv cannot be had.
 $(VENV)/.installed: pyproject.toml

@@ -13,6 +13,10 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 860}
 PASSWORD = "pass-1234-word"  # tests.factories.UserFactory
+# axe-core from the npm registry, pinned in package-lock.json; `make test` installs it
+# (scripts/install-node-deps.sh).
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +68,42 @@ def no_horizontal_overflow():
     def _check(page) -> None:
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"page overflows horizontally by {overflow}px"
+
+    return _check
+
+
+@pytest.fixture
+def axe_check():
+    """axe_check(page) runs axe-core (every rule it has) on the page as it stands and fails the test
+    listing its serious and critical violations; with `fail=False` it returns them as readable lines
+    instead (empty when there are none), to check several pages and report them all at once.
+
+    The script is evaluated through the DevTools protocol, which the page's Content-Security-Policy
+    does not govern: the page is checked under its real policy. (`add_script_tag` inlines the
+    script, which `script-src 'self'` blocks; turning the policy off would check another page.)"""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run `make test` or scripts/install-node-deps.sh")
+    source = AXE_JS.read_text()
+
+    def _check(page, *, fail: bool = True) -> list[str]:
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(source)
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }))"""
+        )
+        path = page.url.split("/", 3)[-1]
+        lines = []
+        for v in violations:
+            if v["impact"] not in AXE_BLOCKING:
+                continue
+            lines.append(f"/{path}: {v['impact']} {v['id']}: {v['help']}")
+            lines += [f"    {n['target']}: {' '.join(n['summary'].split())}" for n in v["nodes"]]
+        if fail:
+            assert not lines, "axe-core found serious or critical violations:\n" + "\n".join(lines)
+        return lines
 
     return _check
 
