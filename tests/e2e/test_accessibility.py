@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from apps.catalog.models import SubService
 from apps.core import messaging
 from apps.feedback import services as feedback_services
 from tests.e2e.conftest import PHONE
@@ -85,6 +86,7 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
         page.goto(f"{live_server.url}{path}")
         check(name)
 
+    visit("/", "home")
     visit("/services/", "catalog")
     visit("/services/?q=گواهی", "catalog-search")
     visit(f"/services/{service.pk}/", "service")
@@ -118,6 +120,8 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
     check("rate-thanks")
     visit(f"/q/{card.token}", "rate-again")
 
+    in_person = SubService.objects.filter(channel="in_person").first()
+    visit(f"/e/{in_person.pk}/", "edesk-in-person")
     visit(f"/e/{service.pk}/", "edesk-mobile")
     page.fill("#mobile", MOBILE)
     with page.expect_navigation():
@@ -139,5 +143,5 @@ def test_every_public_page_passes_axe_on_a_phone(page, live_server, public, axe_
     expect(page.locator("#id_username")).to_have_value("nobody")
     check("login-failed")
 
-    assert len(checked) == 20
+    assert len(checked) == 22
     assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)
