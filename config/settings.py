@@ -296,7 +296,7 @@ JALALI_SETTINGS = {
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploads (scans of documents, staff photos) are private: never served by the web server,
 # only by views that check the viewer's scope.

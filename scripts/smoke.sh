@@ -17,8 +17,7 @@ STACK_NAME=service_desk_smoke STACK_PORT=${SMOKE_PORT:-8443} STACK_REDIS=redis:/
 # shellcheck source=scripts/stack.sh
 source scripts/stack.sh
 
-echo "--- smoke: production build"
-PYTHON=$PY scripts/build.sh assets
+echo "--- smoke: production build (assets again in stack_up)"
 PYTHON=$PY scripts/build.sh check
 
 redis-cli -n 14 flushdb >/dev/null

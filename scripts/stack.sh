@@ -37,6 +37,8 @@ stack_env() {
 
 stack_up() {
     trap stack_down EXIT
+    # The static files as the production build makes them (a stale staticfiles/ would answer 500).
+    PYTHON=$PY scripts/build.sh assets
     stack_env
     echo "--- ${STACK_NAME}: database and demo (DEBUG=0)"
     psql_admin "DROP DATABASE IF EXISTS ${STACK_NAME} WITH (FORCE)" 2>/dev/null

@@ -170,3 +170,12 @@ def test_pages_are_gzipped_but_pdfs_are_not(client):
     html = TextGZipMiddleware(lambda r: HttpResponse(b"<p>" + b"x" * 1000, content_type="text/html; charset=utf-8"))
     assert not pdf(request).has_header("Content-Encoding")
     assert html(request)["Content-Encoding"] == "gzip"
+
+
+def test_the_production_static_build_resolves_every_stylesheet_reference(tmp_path):
+    """collectstatic with the manifest storage, as scripts/build.sh runs it: a url() in any stylesheet
+    that points at a missing file (a removed font, a theme image) fails here, not as a 500 in production."""
+    result = _manage("collectstatic", "--noinput", "-v", "0",
+                     env_extra={**PROD_ENV, "STATIC_ROOT": str(tmp_path / "static")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
