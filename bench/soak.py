@@ -112,10 +112,11 @@ class Soak:
                 done = await self.call("intake", client.post(f"/desk/intake/{service}/", data={
                     "national_code": national_code(rng), "full_name": f"متقاضی آزمون {n}",
                     "mobile": f"0912{rng.randrange(10**7):07d}", "incomplete_reason": "آزمون پایداری",
-                    "legal_id": "77111986110",  # read only by services to legal entities (G2B)
+                    # Read only by services to legal entities (G2B).
+                    "legal_id": "77111986110", "legal_name": "شرکت آزمون پایداری",
                     "confirm_duplicate": "on", "csrfmiddlewaretoken": token}))
                 if done is not None and done.status_code == 200:
-                    self.refused.append(re.findall(r'class="error[^"]*"[^>]*>([^<]{0,200})', done.text)[:2])
+                    self.refused.append(re.findall(r'<ul class="errorlist[^"]*"[^>]*><li>([^<]{0,200})', done.text)[:2])
                 if done is not None and done.status_code == 302:
                     self.registered.append(int(re.search(r"/requests/(\d+)/", done.headers["location"]).group(1)))
                     receipt = await self.call("receipt", client.get(done.headers["location"]))
