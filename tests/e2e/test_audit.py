@@ -1,8 +1,6 @@
 """The bimonthly audit in the browser: the body declares, the province's auditor verifies."""
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from apps.audits.models import AuditForm
@@ -25,6 +23,7 @@ from tests.factories import (
     staff_user,
     survey_response,
 )
+from tests.i18n import fa as _fa
 from tests.pdf_utils import keep_pdf, pdf_text, reads
 
 # Provinces, holidays and the questionnaire come from data migrations, which a transactional
@@ -40,11 +39,6 @@ SERVICES = [
     ("11453", "رسیدگی به اعتراض کمیسیون ماده صد", "outside", "internal"),
 ]
 FALSE_CODE = "11453"
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -35,15 +33,11 @@ from tests.factories import (
     WorkflowStageFactory,
     staff_user,
 )
+from tests.i18n import fa as _fa
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WAIT = 30_000
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 def _history() -> list[ChangeRecord]:

@@ -4,8 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.core.text import to_persian_digits
@@ -20,6 +19,7 @@ from tests.factories import (
     WorkflowStageFactory,
     staff_user,
 )
+from tests.i18n import fa as _fa
 from tests.pdf_utils import keep_pdf, pdf_text, reads
 
 # Holidays and provinces come from data migrations, which a transactional test's flush would erase.
@@ -30,11 +30,6 @@ NATIONAL_CODE = "0499370899"
 APPLICANT = "سارا محمدی"
 STAGES = ["پذیرش و تطبیق مدارک", "بازدید کارشناس از ملک", "تأیید رئیس اداره و صدور گواهی"]
 CONTENT = "گواهی پایان کار ساختمان صادر شد و آماده تحویل است."
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import io
 import re
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -25,6 +23,7 @@ from tests.factories import (
     WorkflowStageFactory,
 )
 from tests.files import PDF
+from tests.i18n import fa as _fa
 
 # Holidays and provinces come from data migrations, which a transactional test's flush would erase.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -33,11 +32,6 @@ WAIT = 20_000  # ms; two cores shared with other test runs
 MOBILE = "09123456789"
 NATIONAL_CODE = "0499370899"
 APPLICANT = "رضا حسینی"
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

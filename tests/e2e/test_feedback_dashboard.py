@@ -9,8 +9,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -29,6 +28,7 @@ from tests.factories import (
     report_answers_at,
     staff_user,
 )
+from tests.i18n import fa as _fa
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -41,11 +41,6 @@ PEOPLE = [
     ("علی", "رضایی", "کارپرداز", (2, 3, 2, 1, 3, 2, 2)),
     ("زهرا", "احمدی", "کارشناس پذیرش", (3, 4, 3, 3, 2, 4)),
 ]
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

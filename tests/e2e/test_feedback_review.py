@@ -13,8 +13,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.feedback import ratings, services
@@ -33,15 +32,11 @@ from tests.factories import (
     registered_request,
     staff_user,
 )
+from tests.i18n import fa as _fa
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WAIT = 30_000
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

@@ -4,24 +4,18 @@ employee from the same browser the same day is refused politely, whether the pag
 form left open in another tab is sent. No page scrolls sideways; none needs JavaScript."""
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from apps.feedback import services
 from apps.feedback.models import StaffRating
 from tests.e2e.conftest import PHONE
 from tests.factories import BodyFactory, OrgUnitFactory, StaffFactory
+from tests.i18n import fa as _fa
 
 # Holidays and provinces come from data migrations, which a transactional test's flush would erase.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WAIT = 20_000  # ms; two cores shared with other test runs
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

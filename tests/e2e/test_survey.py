@@ -2,8 +2,6 @@
 the thank-you page; and the clerk typing in a paper form at the desk."""
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from apps.core.text import to_persian_digits
@@ -12,6 +10,7 @@ from apps.feedback.questionnaire_seed import QUESTIONS, TABLE5_AXES, questionnai
 from apps.orgs import roles
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import BodyFactory, OrgUnitFactory, answered_request, staff_user
+from tests.i18n import fa as _fa
 
 # The questionnaire and the holidays come from data migrations, which a transactional test's flush
 # would erase.
@@ -21,11 +20,6 @@ WAIT = 20_000  # ms; two cores shared with other test runs
 NATIONAL_CODE = "0499370899"  # tests.factories.registered_request
 BODY = "اداره کل ثبت اسناد و املاک استان مازندران"
 HEAD, HEAD_POST = "محمود نوربخش", "مدیرکل"
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture

@@ -35,17 +35,13 @@ from tests.factories import (
     report_answers_at,
     staff_user,
 )
+from tests.i18n import fa as _fa
 
 pytestmark = pytest.mark.django_db
 
 TEHRAN = timezone.get_default_timezone()
 PERIOD = Period(1405, "Q", 3)  # Mehr, Aban, Azar 1405: 2026-09-23 … 2026-12-21
 MEHR, ABAN, AZAR = JalaliMonth(1405, 7), JalaliMonth(1405, 8), JalaliMonth(1405, 9)
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 def tehran(year: int, month: int, day: int, hour: int = 10, minute: int = 0, second: int = 0) -> dt.datetime:

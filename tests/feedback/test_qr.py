@@ -17,7 +17,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
 from PIL import Image
 
 from apps.core.models import ChangeRecord
@@ -30,6 +29,7 @@ from tests.factories import (
     StaffFactory,
     StaffRatingFactory,
 )
+from tests.i18n import fa as _fa
 from tests.pdf_utils import keep_pdf, pdf_info, pdf_page_size_mm, pdf_text, reads
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +48,6 @@ SURNAMES = [
     "یزدانی",
     "طاهری",
 ]
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture
@@ -235,7 +230,11 @@ def test_revoke_withdraws_a_leavers_card_and_issues_no_new_one(client, clerk, st
     assert gone.status_code == 404
     assert _fa("This card is no longer valid.") in gone.content.decode()
     record = ChangeRecord.objects.get(action="qr_revoked", object_id=str(member.pk))
-    assert (record.before, record.after, record.actor) == ({"qr_code": code.pk}, {"qr_code": None}, clerk.user)
+    assert (record.before, record.after, record.actor) == (
+        {"qr_code": code.pk},
+        {"qr_code": None},
+        clerk.user,
+    )
     rows = {m.pk: m for m in client.get(reverse("feedback:qr_list")).context["members"]}
     assert rows[member.pk].live_code is None
 
@@ -252,7 +251,9 @@ def test_revoking_twice_or_an_inactive_employees_card_is_harmless(client, clerk,
     assert ChangeRecord.objects.filter(action="qr_revoked").count() == 1
 
 
-def test_an_officer_cannot_revoke_and_another_provinces_card_is_not_found(client, clerk, officer, staffed_unit):
+def test_an_officer_cannot_revoke_and_another_provinces_card_is_not_found(
+    client, clerk, officer, staffed_unit
+):
     member, stranger = staffed_unit["members"][0], staffed_unit["stranger"]
     services.staff_qr_issue(staff=member, by=clerk)
     services.staff_qr_issue(staff=stranger, by=None)

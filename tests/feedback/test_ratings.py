@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 from apps.core.models import ChangeRecord
 from apps.desk.tracking import tracking_code_new
@@ -25,15 +24,11 @@ from tests.factories import (
     rating_submit,
     staff_user,
 )
+from tests.i18n import fa as _fa
 
 pytestmark = pytest.mark.django_db
 
 TEHRAN = timezone.get_fixed_timezone(210)  # +03:30, Iran's offset all year since 2022
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 @pytest.fixture
@@ -327,10 +322,17 @@ def test_held_ratings_are_grouped_into_bursts_and_a_whole_burst_is_accepted_or_r
     assert (summary.count, summary.average, summary.held) == (12, 5.0, 10)
     assert ChangeRecord.objects.filter(action="rating_accepted").count() == 12
 
-    client.post(reverse("feedback:rating_review_burst"), {"decision": "reject", "rating": [r.pk for r in second]})
+    client.post(
+        reverse("feedback:rating_review_burst"), {"decision": "reject", "rating": [r.pk for r in second]}
+    )
     summary = ratings.staff_rating_summary(staff_qs=one)
     assert (summary.count, summary.average, summary.held) == (12, 5.0, 0)
-    assert StaffRating.objects.filter(pk__in=[r.pk for r in second], flagged=True, reviewed_by=supervisor).count() == 10
+    assert (
+        StaffRating.objects.filter(
+            pk__in=[r.pk for r in second], flagged=True, reviewed_by=supervisor
+        ).count()
+        == 10
+    )
     assert ChangeRecord.objects.filter(action="rating_rejected").count() == 10
     left = client.get(reverse("feedback:rating_review")).context["bursts"]
     assert [b.staff.pk for b in left] == [colleague.staff_id]
@@ -361,7 +363,9 @@ def test_only_supervisors_decide_bursts(client, code, officer, clerk):
     held = StaffRatingFactory(code=code, flagged=True, flag_reason="test")
     for user in (officer.user, clerk.user):
         client.force_login(user)
-        response = client.post(reverse("feedback:rating_review_burst"), {"decision": "accept", "rating": [held.pk]})
+        response = client.post(
+            reverse("feedback:rating_review_burst"), {"decision": "accept", "rating": [held.pk]}
+        )
         assert response.status_code == 403
     held.refresh_from_db()
     assert held.reviewed_at is None

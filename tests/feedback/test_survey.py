@@ -7,8 +7,6 @@ import subprocess
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 
 from apps.feedback.indices import answers_in_scope, axis_indices, overall_index, question_indices
 from apps.feedback.models import Answer, Axis, Question, Questionnaire, SurveyResponse
@@ -24,16 +22,12 @@ from tests.factories import (
     survey_answers,
     survey_response,
 )
+from tests.i18n import fa as _fa
 from tests.pdf_utils import extracted, keep_pdf, pdf_page_size_mm, pdf_text, reads
 
 pytestmark = pytest.mark.django_db
 
 NATIONAL_CODE = "0499370899"  # tests.factories.registered_request
-
-
-def _fa(message: str) -> str:
-    with translation.override("fa"):
-        return gettext(message)
 
 
 def _submit(sr, answers=None, **kwargs):
