@@ -172,6 +172,19 @@ def test_a_g2b_receipt_names_the_entity_apart_from_its_representative(client, cl
     text = pdf_text(client.get(reverse("desk:receipt_pdf", args=[sr.pk])).content)
     assert "شرکت ساختمانی البرز" in text
     assert "نماینده" in text
+    # The response notice (table 4) names them apart as well.
+    from apps.desk import services
+    from apps.orgs import roles
+    from tests.factories import staff_user
+
+    officer = staff_user(roles.UNIT_OFFICER, unit=clerk.unit)
+    for stage in sr.stages.all():
+        services.stage_complete(stage_id=stage.pk, by=officer)
+    services.response_issue(request_id=sr.pk, by=officer, outcome="granted", content="صادر شد", legal_basis="ماده ۵")
+    text = pdf_text(client.get(reverse("desk:response_pdf", args=[sr.pk])).content)
+    assert "شرکت ساختمانی البرز" in text
+    assert "۷۷۱۱۱۹۸۶۱۱۰" in text
+    assert "نماینده" in text
 
 
 def test_the_receipt_lists_the_documents_carries_a_qr_and_leads_to_the_next_applicant(client, clerk, service):
