@@ -147,6 +147,21 @@ def twofactor_manage(request: HttpRequest) -> HttpResponse:
     })
 
 
+FAVICON_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" '
+    b'fill="#0b5a73"/><path d="M16 5l11 11-11 11L5 16z" fill="#ffd58a"/></svg>'
+)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico for what asks for it without reading the page (bookmarks, feed readers, old
+    browsers): the brand's diamond of templates/core/_favicon.html, never a 404 page."""
+    response = HttpResponse(FAVICON_SVG, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -240,7 +255,11 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    # A visitor without a CSRF cookie gets a 404 that mints none: it may be answering a request the
+    # browser made beside a page (an icon, a mistyped asset), and its cookie would replace the one
+    # that page's form was signed with. The language switch, a form, is left out for them.
+    first_visit = settings.CSRF_COOKIE_NAME not in request.COOKIES
+    return render(request, "errors/404.html", {"no_forms": first_visit}, status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:

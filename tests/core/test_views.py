@@ -150,3 +150,40 @@ def test_help_explains_the_account_to_everyone_and_the_change_log_to_administrat
     admin = staff_user(roles.ADMINISTRATOR)
     client.force_login(admin.user)
     assert "manage.py backup" in client.get(reverse("core:help")).content.decode()
+
+
+def test_a_first_visit_cannot_lose_its_csrf_cookie_to_a_request_beside_the_page(client, settings):
+    """A browser fetches /favicon.ico beside the first page it shows. When that answer (once a 404
+    page with the language form) minted a CSRF cookie of its own, it replaced the login page's, and
+    the first login failed with "CSRF token incorrect"."""
+    settings.DEBUG = False
+    csrf_client = client.__class__(enforce_csrf_checks=True)
+    login_page = csrf_client.get(reverse("login"))
+    token = login_page.context["csrf_token"]
+
+    # The icon, and any other missing address fetched beside it, set no cookie.
+    icon = csrf_client.__class__().get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert settings.CSRF_COOKIE_NAME not in icon.cookies
+    missing = csrf_client.__class__().get("/no-such-asset.png")
+    assert missing.status_code == 404
+    assert settings.CSRF_COOKIE_NAME not in missing.cookies
+    assert 'name="language"' not in missing.content.decode()
+
+    # A visitor who has the cookie keeps the language switch on a 404 page.
+    assert 'name="language"' in csrf_client.get("/no-such-page/").content.decode()
+
+    member = staff_user(roles.DESK_CLERK)
+    answer = csrf_client.post(reverse("login"), {
+        "username": member.user.username, "password": "pass-1234-word", "csrfmiddlewaretoken": token,
+    })
+    assert answer.status_code == 302
+
+
+def test_every_page_a_browser_may_open_first_names_its_icon(client):
+    """Without a <link rel=icon> the browser asks for /favicon.ico beside the page."""
+    admin = staff_user(roles.ADMINISTRATOR).user
+    for url in ("/", reverse("login"), reverse("track"), "/no-such-page/"):
+        assert 'rel="icon"' in client.get(url).content.decode(), url
+    client.force_login(admin)
+    assert 'rel="icon"' in client.get("/admin/", follow=True).content.decode()
