@@ -9,11 +9,9 @@ so later catalog edits never rewrite a declaration that was made.
 Field names are read by apps.reports (annex 3 tables): keep them.
 """
 
-import jdatetime
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Channel, NonElectronicReason, ServiceType
@@ -55,19 +53,9 @@ class AuditRound(models.Model):
         return Period(self.year, "B", self.number)
 
     @property
-    def months_label(self) -> str:
-        """«مرداد–شهریور» (or "Mordad–Shahrivar" in English)."""
-        names = (
-            jdatetime.date.j_months_en
-            if (get_language() or "fa").startswith("en")
-            else jdatetime.date.j_months_fa
-        )
-        first = (self.number - 1) * 2
-        return f"{names[first]}–{names[first + 1]}"
-
-    @property
     def label(self) -> str:
-        return f"{self.months_label} {self.year}"
+        """«مرداد–شهریور ۱۴۰۵» / "Mordad–Shahrivar 1405" in the page language."""
+        return self.period.label()
 
 
 class AuditForm(models.Model):

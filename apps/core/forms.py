@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import jalali, validators
-from apps.core.text import normalize_free_text, normalize_text
+from apps.core.text import ltr, normalize_free_text, normalize_text
 
 
 def _normalize_value(value, normalize=normalize_text):
@@ -229,3 +229,127 @@ class MobileField(_IdentifierField):
 
     widget = MobileInput
     normalize = staticmethod(validators.normalize_mobile)
+
+
+# --- Jalali periods ------------------------------------------------------------------------------
+
+PERIOD_YEARS = 2  # the period list offers the periods of the current and the previous Jalali year
+PERIOD_GROUPS = {"Q": _("Quarters"), "B": _("Bimonths"), "H": _("Half years"), "Y": _("Years")}
+
+
+def _period_examples(letters: str) -> str:
+    """ "⁦1405-Q2⁩, ⁦1405-B3⁩" — example codes, each isolated so right-to-left text keeps it whole."""
+    today = jalali.Period.containing(timezone.localdate(), "Y").year
+    return "، ".join(ltr(str(jalali.Period(today, letter, 1))) for letter in letters)
+
+
+def period_error(letters: str = "QBH"):
+    """The message for text that names no period: choose from the list, or type a code."""
+    return _("Choose the period from the list, or type its code such as %(examples)s (either way round).") % {
+        "examples": _period_examples(letters)
+    }
+
+
+def _as_period(value) -> "jalali.Period | None":
+    if isinstance(value, jalali.Period):
+        return value
+    try:
+        return jalali.Period.parse(value) if value else None
+    except ValueError:
+        return None
+
+
+class PeriodWidget(forms.MultiWidget):
+    """A select of the recent periods in words and, beside it, a box for a period typed by hand
+    (a code either way round, or a period's name). The select keeps the field's name, so a link
+    with ?period=1405-B3 fills it; the box is sent as <name>_code and wins when filled."""
+
+    def __init__(self, *, letters: str = "QBH", blank: str = "", attrs=None):
+        self.letters, self.blank = letters, blank
+        code = forms.TextInput(
+            attrs={
+                "dir": "ltr",
+                "maxlength": "20",
+                "size": "10",
+                "autocomplete": "off",
+                "class": "period-code",
+            }
+        )
+        super().__init__({"": forms.Select(attrs={"class": "period-select"}), "code": code}, attrs)
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else ""
+
+    def value_from_datadict(self, data, files, name):
+        typed = (data.get(f"{name}_code") or "").strip()
+        return typed or data.get(name) or ""
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_code" not in data
+
+    def decompress(self, value):
+        period = _as_period(value)
+        if period:
+            return [str(period), ""]
+        return ["", value or ""]
+
+    def options(self, chosen: "jalali.Period | None") -> list:
+        """The periods of these kinds that have begun in the current and the previous Jalali year,
+        newest first, grouped by kind; a chosen period outside them is added to its group."""
+        today = timezone.localdate()
+        year = jalali.Period.containing(today, "Y").year
+        groups = []
+        for letter in self.letters:
+            periods = [
+                p
+                for y in range(year, year - PERIOD_YEARS, -1)
+                for p in reversed(jalali.Period.of_year(y, letter))
+                if p.start <= today
+            ]
+            if chosen and chosen.kind == letter and chosen not in periods:
+                periods.insert(0, chosen)
+            groups.append((str(PERIOD_GROUPS[letter]), [(str(p), p.label()) for p in periods]))
+        if chosen and chosen.kind not in self.letters:
+            groups.append((str(PERIOD_GROUPS[chosen.kind]), [(str(chosen), chosen.label())]))
+        blank = [("", self.blank)] if self.blank else []
+        return blank + (groups if len(groups) > 1 else groups[0][1])
+
+    def get_context(self, name, value, attrs):
+        values = value if isinstance(value, list | tuple) else self.decompress(value)
+        select, code = self.widgets
+        select.choices = self.options(_as_period(values[0]))
+        code.attrs["placeholder"] = str(jalali.Period.containing(timezone.localdate(), self.letters[0]))
+        code.attrs["aria-label"] = _("or type the period's code")
+        context = super().get_context(name, values, attrs)
+        # The field's `required` is met by the select; the box is for typing instead.
+        context["widget"]["subwidgets"][1]["attrs"].pop("required", None)
+        return context
+
+
+class PeriodField(forms.Field):
+    """A Jalali period (apps.core.jalali.Period), chosen from a list of recent periods in words or
+    typed: "1405-B3", "B3-1405" (as right-to-left text shows it), Persian digits, or a period's name."""
+
+    widget = PeriodWidget
+    MAX_LENGTH = 40  # the longest name: «فروردین–اردیبهشت ۱۴۰۵», with room for spaces
+
+    def __init__(self, *, letters: str = "QBH", blank: str = "", **kwargs):
+        self.letters = letters
+        kwargs.setdefault("widget", PeriodWidget(letters=letters, blank=blank))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, jalali.Period):
+            return value
+        value = str(value or "").strip()
+        if not value:
+            return None
+        try:
+            if len(value) > self.MAX_LENGTH:
+                raise ValueError(value)
+            return jalali.Period.parse(value)
+        except ValueError:
+            raise ValidationError(period_error(self.letters), code="invalid") from None
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, jalali.Period) else value

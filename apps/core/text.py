@@ -75,3 +75,9 @@ def localize_digits(value) -> str:
 
     text = str(value)
     return to_persian_digits(text) if (get_language() or "fa").startswith("fa") else text
+
+
+def ltr(value) -> str:
+    """A code (1405-B3, a URL) isolated left to right inside a message that may be read right to
+    left, so bidi never shows it reversed as "B3-1405". For plain text; templates use <bdi dir="ltr">."""
+    return f"\u2066{value}\u2069"

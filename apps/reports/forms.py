@@ -4,54 +4,31 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import PortalForm
+from apps.core.forms import PeriodField, PortalForm
 from apps.core.jalali import Period
+from apps.core.text import ltr
 from apps.reports.models import Report
 from apps.reports.scopes import Scope
 from apps.reports.services import KIND_PERIOD, KIND_SCOPES, ReportError, last_finished, report_check
-
-PERIOD_HELP = _("A Jalali period: 1405-Q2 for a quarter, 1405-B3 for a bimonth, 1405-H1 for a half year.")
 
 
 def default_period(letter: str, today: dt.date | None = None) -> str:
     return str(last_finished(letter, today or timezone.localdate()))
 
 
-class PeriodField(forms.CharField):
-    """A Jalali period typed as 1405-Q2 (Persian digits and lower case welcome)."""
+# Said in words, with the code isolated beside it, so that neither reads reversed in Persian.
+KIND_PERIOD_ERRORS = {
+    "Q": _("This report covers a quarter: choose one such as %(example)s."),
+    "B": _("This report covers a bimonth: choose one such as %(example)s."),
+    "H": _("This report covers a half year: choose one such as %(example)s."),
+}
 
-    def __init__(self, *args, letter: str | None = None, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        self.letter = letter
-        kwargs.setdefault("help_text", PERIOD_HELP)
-        super().__init__(*args, **kwargs)
-        # max_length bounds the typed text in to_python; its validator would run on the parsed Period.
-        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
-        self.widget.attrs.update(
-            {
-                "maxlength": "10",
-                "dir": "ltr",
-                "placeholder": "1405-Q2" if letter is None else f"1405-{letter}3",
-            }
-        )
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        if len(value) > self.max_length:
-            raise ValidationError(_("Write the period like 1405-Q2, 1405-B3 or 1405-H1."))
-        try:
-            period = Period.parse(value)
-        except ValueError as exc:
-            raise ValidationError(_("Write the period like 1405-Q2, 1405-B3 or 1405-H1.")) from exc
-        if self.letter and period.kind != self.letter:
-            raise ValidationError(_("Annex 3 tables are bimonthly: write the period like 1405-B3."))
-        return period
+def _example(period: Period) -> str:
+    return _("“%(label)s” (%(code)s)") % {"label": period.label(), "code": ltr(str(period))}
 
 
 class ReportRequestForm(PortalForm):
@@ -80,12 +57,9 @@ class ReportRequestForm(PortalForm):
             return data
         scope = data["scope_obj"] = self.scopes[key]
         if period.kind != KIND_PERIOD[kind]:
-            example = f"{period.year}-{KIND_PERIOD[kind]}1"
-            self.add_error(
-                "period",
-                _("This report covers a different period length; write it like %(example)s.")
-                % {"example": example},
-            )
+            letter = KIND_PERIOD[kind]
+            example = Period.containing(min(period.end, timezone.localdate()), letter)
+            self.add_error("period", KIND_PERIOD_ERRORS[letter] % {"example": _example(example)})
         elif scope.level not in KIND_SCOPES[kind]:
             self.add_error("scope", _("This report is not compiled for the chosen scope."))
         else:
@@ -100,7 +74,7 @@ class ReportFilterForm(PortalForm):
     """Filters of the report list (all optional)."""
 
     kind = forms.ChoiceField(label=_("Report"), required=False)
-    period = PeriodField(label=_("Period"), required=False, help_text="")
+    period = PeriodField(label=_("Period"), required=False, blank=_("Every period"))
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -124,7 +98,13 @@ class ReportFilterForm(PortalForm):
 class Annex3Form(PortalForm):
     """The bimonth of an annex 3 table (and the province of table 1)."""
 
-    period = PeriodField(label=_("Bimonth"), letter="B", help_text=_("Write the bimonth like 1405-B3."))
+    period = PeriodField(
+        label=_("Bimonth"),
+        letters="B",
+        help_text=_(
+            "Choose the bimonth from the list, or type its code (either way round) in the box beside it."
+        ),
+    )
     province = forms.TypedChoiceField(label=_("Province"), coerce=int, required=False)
 
     def __init__(self, *args, provinces=None, **kwargs):
@@ -134,3 +114,13 @@ class Annex3Form(PortalForm):
         else:
             self.fields["province"].choices = [(p.pk, p.name_fa) for p in provinces]
             self.fields["province"].required = True
+
+    def clean_period(self) -> Period:
+        period = self.cleaned_data["period"]
+        if period.kind != "B":
+            example = Period.containing(period.start, "B")
+            raise ValidationError(
+                _("Annex 3 tables are bimonthly: choose a bimonth such as %(example)s.")
+                % {"example": _example(example)}
+            )
+        return period

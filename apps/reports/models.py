@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import limits
+from apps.core.jalali import Period
 
 
 def report_file_path(instance: "Report", filename: str) -> str:
@@ -103,11 +104,19 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.period} ({self.scope_key})"
+        return f"{self.get_kind_display()}, {self.period_label} ({self.scope_key})"
 
     def save(self, *args, **kwargs) -> None:
         self.scope_key = self.scope.key
         super().save(*args, **kwargs)
+
+    @property
+    def period_label(self) -> str:
+        """The period in words («آذر–دی ۱۴۰۵»), for the places that print a report's name."""
+        try:
+            return Period.parse(self.period).label()
+        except ValueError:
+            return self.period
 
     @property
     def scope(self):

@@ -125,7 +125,76 @@ def test_period_may_be_typed_in_persian_digits_and_lower_case():
 
 
 @pytest.mark.parametrize(
-    "text", ["1405-Q5", "1405-Q0", "1405-B7", "1405-H3", "1405Q2", "1405-X1", "Q2", "", None]
+    ("text", "expected"),
+    [
+        ("1405-B3", Period(1405, "B", 3)),
+        ("B3-1405", Period(1405, "B", 3)),  # as right-to-left text shows the code
+        ("۱۴۰۵-ب۳", Period(1405, "B", 3)),
+        ("ب۳-۱۴۰۵", Period(1405, "B", 3)),
+        ("Q٢-١٤٠٥", Period(1405, "Q", 2)),  # Arabic-Indic digits
+        ("\u2066B3-1405\u2069", Period(1405, "B", 3)),  # copied from a page with its isolates
+        ("1405 h1", Period(1405, "H", 1)),
+        ("1405Q2", Period(1405, "Q", 2)),
+        ("ف۲-۱۴۰۵", Period(1405, "Q", 2)),  # ف for فصل
+        ("1405-Y", Period(1405, "Y", 1)),
+        ("آذر–دی ۱۴۰۵", Period(1405, "B", 5)),  # what the page shows, typed back
+        ("آذر - دي 1405", Period(1405, "B", 5)),  # Arabic yeh, spaces, ASCII digits
+        ("سه‌ماهه دوم ۱۴۰۵", Period(1405, "Q", 2)),
+        ("سه ماهه دوم 1405", Period(1405, "Q", 2)),
+        ("شش‌ماهه اول ۱۴۰۵", Period(1405, "H", 1)),
+        ("سال ۱۴۰۵", Period(1405, "Y", 1)),
+        ("Azar–Dey 1405", Period(1405, "B", 5)),
+        ("q2 1405", Period(1405, "Q", 2)),
+    ],
+)
+def test_period_is_read_either_way_round_in_any_digits_or_by_its_name(text, expected):
+    assert Period.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("period", "fa", "en"),
+    [
+        (Period(1405, "B", 5), "آذر–دی ۱۴۰۵", "Azar–Dey 1405"),
+        (Period(1405, "B", 1), "فروردین–اردیبهشت ۱۴۰۵", "Farvardin–Ordibehesht 1405"),
+        (Period(1405, "Q", 2), "سه‌ماهه دوم ۱۴۰۵", "Q2 1405"),
+        (Period(1405, "H", 1), "شش‌ماهه اول ۱۴۰۵", "H1 1405"),
+        (Period(1404, "Y", 1), "سال ۱۴۰۴", "Year 1404"),
+    ],
+)
+def test_period_label_is_in_words_in_the_page_language(period, fa, en):
+    with translation.override("fa"):
+        assert period.label() == fa
+        assert period.label(persian=False) == en
+    with translation.override("en"):
+        assert period.label() == en
+        assert period.label(persian=True) == fa
+    assert Period.parse(str(period)) == period  # the code goes back and forth
+
+
+def test_every_period_label_reads_back_as_its_period():
+    for period in Period.of_year(1405):
+        assert Period.parse(period.label(persian=True)) == period
+        assert Period.parse(period.label(persian=False)) == period
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1405-Q5",
+        "1405-Q0",
+        "1405-B7",
+        "1405-H3",
+        "1405-Y2",
+        "1405-X1",
+        "1405-Q",
+        "Q2",
+        "1405",
+        "آذر–بهمن ۱۴۰۵",
+        "سه‌ماهه پنجم ۱۴۰۵",
+        "1405-B3-1406",
+        "",
+        None,
+    ],
 )
 def test_malformed_or_impossible_period_is_refused(text):
     with pytest.raises(ValueError):  # noqa: PT011 - callers catch exactly ValueError

@@ -124,3 +124,5 @@ def test_command_refuses_a_kind_of_another_period_length(db):
 
     with pytest.raises(CommandError, match="covers periods like"):
         call_command("compile_reports", "--period", "1405-Q2", "--kind", "bimonthly_audit")
+    with pytest.raises(CommandError, match="No report covers a period like 1405-Y"):
+        call_command("compile_reports", "--period", "1405-Y")

@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment
 
 from apps.core.access import get_or_404
-from apps.core.forms import PortalForm
+from apps.core.forms import PortalForm, period_error
 from apps.core.jalali import Period, format_date
 from apps.core.templatetags.portal import digits
 from apps.feedback import dashboards as dash
@@ -112,7 +112,7 @@ class DashboardFilterForm(PortalForm):
         try:
             period = Period.parse(text)
         except ValueError as exc:
-            raise ValidationError(_("Write the period like 1405-Q2, 1405-B3 or 1405-H1.")) from exc
+            raise ValidationError(period_error()) from exc
         if period.start > timezone.localdate():
             raise ValidationError(
                 _("This period has not started yet: choose a period up to the current one.")

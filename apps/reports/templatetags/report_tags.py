@@ -1,6 +1,7 @@
 """Template helpers of the report pages and PDFs: bars, one-decimal figures, period names."""
 
 from django import template
+from django.utils.html import format_html
 
 from apps.core.jalali import Period
 from apps.reports import charts
@@ -45,11 +46,19 @@ def num1(value):
 
 @register.filter
 def period_label(value, persian=None):
-    """{{ report.period|period_label }} — «فصل دوم ۱۴۰۵ (تیر تا شهریور)» in the page language."""
+    """{{ report.period|period_label }} — «سه‌ماهه دوم ۱۴۰۵» in the page language (`:True` for Persian
+    whatever the language: PDFs). Every page and printout names a period through this filter."""
     try:
         return _period_label(Period.parse(str(value)), persian=persian)
     except ValueError:
         return value
+
+
+@register.filter
+def period_code(value):
+    """{{ report.period|period_code }} — the code itself ("1405-B3"), isolated left to right so that
+    right-to-left text around it never shows it as "B3-1405"."""
+    return format_html('<bdi dir="ltr" class="rp-code">{}</bdi>', value)
 
 
 @register.filter

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--period", required=True, help="1405-Q2, 1405-B3 or 1405-H1.")
+        parser.add_argument("--period", required=True, help="1405-Q2, 1405-B3 or 1405-H1 (B3-1405 too).")
         parser.add_argument("--kind", choices=Report.Kind.values, help="One kind of report.")
         parser.add_argument("--scope", help="national, province:<id>, county:<id> or body:<id>.")
 
@@ -28,6 +28,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         kinds = [kind] if kind else [k for k, letter in KIND_PERIOD.items() if letter == parsed.kind]
+        if not kinds:
+            raise CommandError(f"No report covers a period like {parsed}: give a quarter, a bimonth or a half.")
         if kind and KIND_PERIOD[kind] != parsed.kind:
             raise CommandError(
                 f"{kind} covers periods like {parsed.year}-{KIND_PERIOD[kind]}1, not {parsed}."
