@@ -30,7 +30,9 @@ from apps.orgs.models import OrgUnit, Staff
 logger = logging.getLogger(__name__)
 
 Event = AuditNotice.Event
-BODY_EVENTS = frozenset({Event.ROUND_OPENED, Event.RETURNED, Event.DECLARATION_SOON, Event.DECLARATION_OVERDUE})
+BODY_EVENTS = frozenset(
+    {Event.ROUND_OPENED, Event.RETURNED, Event.DECLARATION_SOON, Event.DECLARATION_OVERDUE}
+)
 # A message that failed this many times is left for a person to look at (wrong number, blocked line).
 MAX_ATTEMPTS = 12
 
@@ -120,7 +122,9 @@ def _text(form: AuditForm, event: str, note: str = "") -> tuple[str, str]:
     return subject, f"{text}\n{link}"
 
 
-def audit_notices_prepare(*, form: AuditForm, event: str, event_key: str = "", note: str = "") -> list[AuditNotice]:
+def audit_notices_prepare(
+    *, form: AuditForm, event: str, event_key: str = "", note: str = ""
+) -> list[AuditNotice]:
     """The rows of one event, one per recipient and channel (SMS to the mobile, email to the login's
     address); rows that exist already are returned as they are."""
     if event not in Event.values:
@@ -181,9 +185,7 @@ def _send(pk: int) -> bool:
 def audit_form_notify(*, form_id: int, event: str, event_key: str = "", note: str = "") -> int:
     """Tell the people concerned about one event of one form, at most once each; returns how many
     messages left now."""
-    form = (
-        AuditForm.objects.select_related("round", "unit", "body", "evaluator").filter(pk=form_id).first()
-    )
+    form = AuditForm.objects.select_related("round", "unit", "body", "evaluator").filter(pk=form_id).first()
     if form is None:
         return 0
     rows = audit_notices_prepare(form=form, event=event, event_key=event_key, note=note)
@@ -191,9 +193,13 @@ def audit_form_notify(*, form_id: int, event: str, event_key: str = "", note: st
 
 
 def _reminder_start(due: dt.date, province) -> dt.date:
-    return worktime.calendar_for(province).add_working_days(
-        dt.datetime.combine(due, dt.time(12), tzinfo=worktime.TEHRAN), -settings.AUDIT_REMINDER_DAYS
-    ).date()
+    return (
+        worktime.calendar_for(province)
+        .add_working_days(
+            dt.datetime.combine(due, dt.time(12), tzinfo=worktime.TEHRAN), -settings.AUDIT_REMINDER_DAYS
+        )
+        .date()
+    )
 
 
 def audit_deadlines_notify(*, today: dt.date | None = None) -> int:

@@ -126,6 +126,7 @@ def comparison(current: dict, previous: dict | None) -> list[dict]:
     for s in AUDIT_SCORE_FORMULA:
         now, before = current.get(s.key), previous.get(s.key)
         delta = None if now is None or before is None else round(now - before, 1)
-        rows.append({"key": s.key, "label": s.label, "weight": s.weight, "now": now, "before": before,
-                     "delta": delta})
+        rows.append(
+            {"key": s.key, "label": s.label, "weight": s.weight, "now": now, "before": before, "delta": delta}
+        )
     return rows

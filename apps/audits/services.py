@@ -426,7 +426,9 @@ def _round_deadlines(round_: AuditRound) -> None:
 
 
 def _form_declaration_due(round_: AuditRound, unit: OrgUnit) -> dt.date:
-    return working_days_after(timezone.localdate(round_.opened_at), round_.declaration_days, province=unit.province)
+    return working_days_after(
+        timezone.localdate(round_.opened_at), round_.declaration_days, province=unit.province
+    )
 
 
 @transaction.atomic
@@ -755,8 +757,11 @@ def audit_form_verify(*, form: AuditForm, by: Staff, expected_version: int | Non
         action="verified",
         actor=_user(by),
         before=before,
-        after={**_state_snapshot(form, "evaluated_at", "evaluator"), "version": version.number,
-               "score": version.score},
+        after={
+            **_state_snapshot(form, "evaluated_at", "evaluator"),
+            "version": version.number,
+            "score": version.score,
+        },
     )
     return form
 

@@ -422,9 +422,7 @@ def _rank(rows: list[dict]) -> list[dict]:
 
 def audit_rounds_in(period: Period) -> list[int]:
     """The bimonths (audit rounds) of the period's year that end inside the period."""
-    return [
-        n for n in range(1, 7) if period.start <= Period(period.year, "B", n).end <= period.end
-    ]
+    return [n for n in range(1, 7) if period.start <= Period(period.year, "B", n).end <= period.end]
 
 
 def audit_scores(scope: Scope, period: Period) -> tuple[dict[int, float], dict[str, float]]:

@@ -324,10 +324,14 @@ def form_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("audits:form_detail", pk=form.pk)
     try:
         services.audit_form_reopen(
-            form=form, by=staff, reason=reopen.cleaned_data["reason"], expected_version=_int(request.POST.get("version"))
+            form=form,
+            by=staff,
+            reason=reopen.cleaned_data["reason"],
+            expected_version=_int(request.POST.get("version")),
         )
         messages.success(
-            request, _("The form was reopened for another evaluation. The verified version stays in its history.")
+            request,
+            _("The form was reopened for another evaluation. The verified version stays in its history."),
         )
     except services.AuditConflict as exc:
         messages.error(request, str(exc))
@@ -340,7 +344,9 @@ def form_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def form_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """A verified version of the form exactly as it was verified (read-only)."""
     live = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
-    version = get_object_or_404(AuditFormVersion.objects.select_related("verified_by"), form=live, number=number)
+    version = get_object_or_404(
+        AuditFormVersion.objects.select_related("verified_by"), form=live, number=number
+    )
     form = services.audit_version_form(version)
     perms = Permissions(False, False, False, False, False, False)
     context = _detail_context(form, perms, {})
