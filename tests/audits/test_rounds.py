@@ -19,9 +19,10 @@ from apps.core import messaging
 from apps.core.jalali import Period
 from apps.core.models import Holiday
 from apps.core.services import change_history
+from apps.orgs import roles
 from apps.reports.figures import audit_rounds_in, ranking_figures
 from apps.reports.scopes import Scope
-from tests.factories import BodyFactory, OrgUnitFactory, SubServiceFactory, answered_request
+from tests.factories import BodyFactory, OrgUnitFactory, SubServiceFactory, answered_request, staff_user
 
 RATED = {item: {"body_rating": "good", "body_note": ""} for item in AuditSpaceItem.Item.values}
 EVALUATED = {
@@ -451,3 +452,32 @@ def test_the_reopen_button_is_for_national_auditors_and_the_page_refuses_others(
         url, {"reason": "ارزیابی بخش ۴ دوباره لازم است.", "version": _form(audit_org, round_).version}
     )
     assert _form(audit_org, round_).state == "under_evaluation"
+
+
+def test_an_administrator_sets_the_working_days_of_a_round_in_the_admin(client, audit_org):
+    """The round opened on 1405/09/01 09:30; the administrator gives 20 and 7 working days."""
+    round_ = services.audit_round_open(year=1405, number=5, today=dt.date(2026, 11, 22))
+    user = staff_user(roles.ADMINISTRATOR).user
+    user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    url = reverse("admin:audits_auditround_change", args=[round_.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "year": round_.year,
+            "number": round_.number,
+            "opened_at_0": "۱۴۰۵/۰۹/۰۱",
+            "opened_at_1": "۰۹:۳۰",
+            "declaration_days": "20",
+            "evaluation_days": "7",
+        },
+    )
+    assert response.status_code == 302
+    round_.refresh_from_db()
+    assert round_.declaration_days == 20
+    assert round_.declaration_due == services.working_days_after(timezone.localdate(round_.opened_at), 20)
+    assert _form(audit_org, round_).declaration_due == services.working_days_after(
+        timezone.localdate(round_.opened_at), 20, province=audit_org.unit.province
+    )
