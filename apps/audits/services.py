@@ -833,9 +833,8 @@ def audit_form_reopen(
     before = _state_snapshot(form, "evaluated_at", "evaluation_due")
     form.state = AuditForm.State.UNDER_EVALUATION
     form.evaluated_at = None
-    form.evaluation_due = working_days_after(
-        timezone.localdate(), form.round.evaluation_days, province=form.unit.province
-    )
+    window = working_days_after(timezone.localdate(), form.round.evaluation_days, province=form.unit.province)
+    form.evaluation_due = max(window, form.evaluation_due or window)
     _bump(form, "state", "evaluated_at", "evaluation_due")
     last = form.versions.order_by("-number").values_list("number", flat=True).first()
     change_record(
