@@ -174,6 +174,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Audit rounds (SPEC §6): the default deadlines of a new round in working days (an administrator may
+# change them per round), the window a returned form gets, and how many working days before a due
+# date the reminder goes out.
+AUDIT_DECLARATION_DAYS = int(os.environ.get("AUDIT_DECLARATION_DAYS", "10"))
+AUDIT_EVALUATION_DAYS = int(os.environ.get("AUDIT_EVALUATION_DAYS", "10"))
+AUDIT_RETURN_DAYS = int(os.environ.get("AUDIT_RETURN_DAYS", "5"))
+AUDIT_REMINDER_DAYS = int(os.environ.get("AUDIT_REMINDER_DAYS", "2"))
+
 NOTIFICATIONS_RESEND_AFTER_MINUTES = int(os.environ.get("NOTIFICATIONS_RESEND_AFTER_MINUTES", "5"))
 
 # Each entry says when it runs and why; the capabilities that need a schedule add theirs here.
@@ -198,6 +206,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "audits-round-open": {
         "task": "apps.audits.tasks.audit_rounds_open_current",
         "schedule": crontab(minute=0, hour=os.environ.get("CRON_AUDIT_ROUND_OPEN_HOUR", "1")),
+    },
+    # Daily at 08:00 Tehran (office hours, so an SMS is read at work): reminders of audit forms due
+    # within AUDIT_REMINDER_DAYS working days, notices of forms past due, and any audit notice that
+    # failed before; each message goes out once (apps.audits.notices).
+    "audits-deadlines": {
+        "task": "apps.audits.tasks.audit_deadlines_notify",
+        "schedule": crontab(minute=0, hour=os.environ.get("CRON_AUDIT_DEADLINES_HOUR", "8")),
     },
     # Periodic reports (SPEC §7). Crontab cannot name a Jalali month boundary, so each entry runs
     # every night and compiles only the reports of the period that has just ended and are not done

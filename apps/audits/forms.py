@@ -146,6 +146,15 @@ class ReturnForm(PortalForm):
     )
 
 
+class ReopenForm(PortalForm):
+    reason = forms.CharField(
+        label=_("Why the verified form is reopened"),
+        max_length=limits.NOTE,
+        widget=_note(3),
+        help_text=_("Kept in the form's history; the verified version stays readable there."),
+    )
+
+
 def changed_values(formset, *, key: str = "pk") -> dict[int, dict]:
     """{instance key: {field: cleaned value}} of a valid formset, only the fields each form showed."""
     return {

@@ -9,6 +9,7 @@ so later catalog edits never rewrite a declaration that was made.
 Field names are read by apps.reports (annex 3 tables): keep them.
 """
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -19,6 +20,14 @@ from apps.core import limits
 from apps.core.jalali import Period
 
 BIMONTHS = 6
+
+
+def _declaration_days() -> int:
+    return settings.AUDIT_DECLARATION_DAYS
+
+
+def _evaluation_days() -> int:
+    return settings.AUDIT_EVALUATION_DAYS
 
 
 class AuditRound(models.Model):
@@ -33,6 +42,22 @@ class AuditRound(models.Model):
         help_text=_("1 = Farvardin–Ordibehesht … 6 = Bahman–Esfand."),
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    # Deadlines in working days (the portal's calendar: weekly days off and the Holiday table), so a
+    # round that opens before Nowruz gives the bodies as many working days as any other round.
+    declaration_days = models.PositiveSmallIntegerField(
+        _("working days for the self-declaration"),
+        default=_declaration_days,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Counted from the day the round opens."),
+    )
+    evaluation_days = models.PositiveSmallIntegerField(
+        _("working days for the evaluation"),
+        default=_evaluation_days,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Counted from the self-declaration's due date (or from a late submission)."),
+    )
+    declaration_due = models.DateField(_("self-declaration due"), null=True, blank=True, editable=False)
+    evaluation_due = models.DateField(_("evaluation due"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit round")
@@ -90,6 +115,10 @@ class AuditForm(models.Model):
         _("state"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
     )
     declared_at = models.DateField(_("date of the declaration"), null=True, blank=True)
+    # The due dates of this form: the round's, moved on for a form returned or submitted late, and
+    # counted on the calendar of the unit's province.
+    declaration_due = models.DateField(_("self-declaration due"), null=True, blank=True)
+    evaluation_due = models.DateField(_("evaluation due"), null=True, blank=True)
     evaluated_at = models.DateField(_("date of evaluation"), null=True, blank=True)
     preparer = models.ForeignKey(
         "orgs.Staff",
@@ -133,6 +162,19 @@ class AuditForm(models.Model):
         from apps.orgs.models import OrgUnit
 
         return self.unit.level == OrgUnit.Level.HQ
+
+    def overdue_on(self, today) -> bool:
+        """Past the due date of the part that is waiting: the body's in draft/returned, the evaluator's
+        once submitted (the list annotates the same rule in SQL: selectors.audit_form_list)."""
+        if self.state in self.BODY_EDITABLE:
+            return self.declaration_due is not None and today > self.declaration_due
+        if self.state in self.EVALUATOR_EDITABLE:
+            return self.evaluation_due is not None and today > self.evaluation_due
+        return False
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_on(timezone.localdate())
 
     @property
     def body_editable(self) -> bool:
@@ -357,3 +399,86 @@ class AuditSpaceItem(models.Model):
 
     def __str__(self) -> str:
         return self.get_item_display()
+
+
+class AuditFormVersion(models.Model):
+    """A verified form frozen at the moment of verification: header, rows, §2 items, §6 and the
+    audit score. Reopening a form leaves its earlier verified versions readable; reports rank with
+    the last one, so a recompilation gives the same figures while the form is being corrected."""
+
+    form = models.ForeignKey(
+        AuditForm, on_delete=models.CASCADE, related_name="versions", verbose_name=_("audit form")
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    verified_at = models.DateTimeField(_("verified"), default=timezone.now)
+    verified_by = models.ForeignKey(
+        "orgs.Staff", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("verified by")
+    )
+    score = models.FloatField(_("audit score"), null=True, blank=True)
+    sections = models.JSONField(_("section scores"), default=dict)
+    data = models.JSONField(_("the form as verified"), default=dict)
+
+    class Meta:
+        verbose_name = _("verified version of an audit form")
+        verbose_name_plural = _("verified versions of audit forms")
+        ordering = ["form", "-number"]
+        constraints = [models.UniqueConstraint(fields=["form", "number"], name="audit_form_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.form} v{self.number}"
+
+
+class AuditNotice(models.Model):
+    """One message about an audit form to a member of staff (SMS or email). (form, staff, event,
+    event_key, channel) is unique and a SENT row is never sent again, as for applicants' messages."""
+
+    class Event(models.TextChoices):
+        ROUND_OPENED = "round_opened", _("Round opened")
+        DECLARATION_SOON = "declaration_soon", _("Self-declaration due soon")
+        DECLARATION_OVERDUE = "declaration_late", _("Self-declaration overdue")
+        SUBMITTED = "submitted", _("Form submitted")
+        RETURNED = "returned", _("Form returned")
+        EVALUATION_SOON = "evaluation_soon", _("Evaluation due soon")
+        EVALUATION_OVERDUE = "evaluation_late", _("Evaluation overdue")
+        REOPENED = "reopened", _("Form reopened")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    form = models.ForeignKey(
+        AuditForm, on_delete=models.CASCADE, related_name="notices", verbose_name=_("audit form")
+    )
+    staff = models.ForeignKey(
+        "orgs.Staff", on_delete=models.CASCADE, related_name="audit_notices", verbose_name=_("staff member")
+    )
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    # Tells repeated events apart: the form's version for a submission or return, the due date for
+    # a reminder.
+    event_key = models.CharField(max_length=40, blank=True, default="")
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    body = models.TextField(_("message"), max_length=limits.TEXT)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(blank=True, max_length=limits.NOTE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit notice")
+        verbose_name_plural = _("audit notices")
+        ordering = ["form", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "staff", "event", "event_key", "channel"], name="audit_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} {self.event} {self.channel} → {self.staff_id}"

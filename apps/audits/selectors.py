@@ -5,9 +5,12 @@ Supervisors see the forms of their unit and below, provincial auditors those of 
 apps.core.scoping. A form outside the scope is not in the queryset, so its page answers 404.
 """
 
-from django.db.models import Count, Q, QuerySet
+import datetime as dt
 
-from apps.audits.models import AuditForm, AuditRound
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from apps.audits.models import AuditForm, AuditFormVersion, AuditRound
 from apps.catalog.models import Channel
 from apps.core.scoping import scope_queryset
 from apps.orgs import roles
@@ -32,6 +35,7 @@ def audit_form_list(*, user) -> QuerySet[AuditForm]:
         hybrid_count=count(channel=Channel.HYBRID),
         outside_count=count(channel=Channel.OUTSIDE),
         false_count=count(channel_false=True),
+        overdue=_overdue(timezone.localdate()),
     )
     return scope_queryset(qs, user, unit_field="unit").order_by(
         "-round__year", "-round__number", "body__name_fa", "unit__path"
@@ -61,3 +65,42 @@ def audit_state_counts(*, user, round_id: int | None = None) -> dict[str, int]:
     for row in qs.order_by().values("state").annotate(n=Count("pk")):
         counts[row["state"]] = row["n"]
     return counts
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Forms past the due date of the part waiting for someone (the rule of AuditForm.overdue_on)."""
+    return Q(state__in=AuditForm.BODY_EDITABLE, declaration_due__lt=today) | Q(
+        state__in=AuditForm.EVALUATOR_EDITABLE, evaluation_due__lt=today
+    )
+
+
+def _overdue(today: dt.date) -> Case:
+    return Case(When(overdue_q(today), then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def audit_overdue_counts(*, user, today: dt.date | None = None) -> dict[str, int]:
+    """Overdue forms in the user's scope: the body's part and the evaluator's part (one query)."""
+    today = today or timezone.localdate()
+    qs = scope_queryset(AuditForm.objects.all(), user, unit_field="unit")
+    return qs.aggregate(
+        body=Count("pk", filter=Q(state__in=AuditForm.BODY_EDITABLE, declaration_due__lt=today)),
+        evaluation=Count("pk", filter=Q(state__in=AuditForm.EVALUATOR_EDITABLE, evaluation_due__lt=today)),
+    )
+
+
+def audit_form_versions(*, form: AuditForm) -> QuerySet[AuditFormVersion]:
+    """The verified versions of a form, newest first, with who verified them."""
+    return form.versions.select_related("verified_by").order_by("-number")
+
+
+def audit_previous_version(*, form: AuditForm) -> AuditFormVersion | None:
+    """The last verified version of the same unit's form in the round before this one."""
+    earlier = Q(form__round__year__lt=form.round.year) | Q(
+        form__round__year=form.round.year, form__round__number__lt=form.round.number
+    )
+    return (
+        AuditFormVersion.objects.filter(earlier, form__unit_id=form.unit_id)
+        .select_related("form__round")
+        .order_by("-form__round__year", "-form__round__number", "-number")
+        .first()
+    )

@@ -24,8 +24,18 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.audits.models import BIMONTHS, AuditForm, AuditRound, AuditServiceRow, AuditSpaceItem
+from apps.audits.models import (
+    BIMONTHS,
+    AuditForm,
+    AuditFormVersion,
+    AuditNotice,
+    AuditRound,
+    AuditServiceRow,
+    AuditSpaceItem,
+)
+from apps.audits.scores import overall_score, section_scores
 from apps.catalog.models import FAQ, Channel, Fee, LawReference, RequiredDocument, SubService, WorkflowStage
+from apps.core import worktime
 from apps.core.jalali import Period
 from apps.core.scoping import unit_in_scope
 from apps.core.services import change_record
@@ -362,6 +372,7 @@ def _form_create(round_: AuditRound, unit: OrgUnit, services: list[SubService], 
         round=round_,
         unit=unit,
         body_id=unit.body_id,
+        declaration_due=_form_declaration_due(round_, unit),
         satisfaction=satisfaction_snapshot(unit=unit, period=period, zones=zones),
     )
     figures = desk_figures(unit=unit, period=period, zones=zones)
@@ -399,16 +410,64 @@ def _totals(rows: list[AuditServiceRow]) -> dict[str, int]:
     }
 
 
+# --- deadlines and notices -----------------------------------------------------------------------
+
+
+def working_days_after(day: dt.date, days: int, *, province=None) -> dt.date:
+    """The date `days` working days after `day` on the calendar of the province (nationwide when None)."""
+    start = dt.datetime.combine(day, dt.time(12), tzinfo=worktime.TEHRAN)
+    return worktime.calendar_for(province).add_working_days(start, days).date()
+
+
+def _round_deadlines(round_: AuditRound) -> None:
+    opened = timezone.localdate(round_.opened_at)
+    round_.declaration_due = working_days_after(opened, round_.declaration_days)
+    round_.evaluation_due = working_days_after(round_.declaration_due, round_.evaluation_days)
+
+
+def _form_declaration_due(round_: AuditRound, unit: OrgUnit) -> dt.date:
+    return working_days_after(
+        timezone.localdate(round_.opened_at), round_.declaration_days, province=unit.province
+    )
+
+
+@transaction.atomic
+def audit_round_deadlines_set(*, round_: AuditRound) -> AuditRound:
+    """Recompute the round's due dates from its working days (after an administrator changed them)
+    and the self-declaration due date of its forms still in draft."""
+    _round_deadlines(round_)
+    round_.save(update_fields=["declaration_days", "evaluation_days", "declaration_due", "evaluation_due"])
+    drafts = list(round_.forms.filter(state=AuditForm.State.DRAFT).select_related("unit__province"))
+    for form in drafts:
+        form.declaration_due = _form_declaration_due(round_, form.unit)
+    AuditForm.objects.bulk_update(drafts, ["declaration_due"])
+    return round_
+
+
+def _notify_on_commit(form: AuditForm, event: str, event_key: str = "", note: str = "") -> None:
+    from apps.audits.tasks import audit_form_notify
+
+    transaction.on_commit(
+        lambda: audit_form_notify.delay(form_id=form.pk, event=event, event_key=event_key, note=note)
+    )
+
+
 # --- rounds -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def audit_round_open(*, year: int, number: int) -> AuditRound:
-    """Open a bimonthly round: a pre-filled draft form for every HQ and provincial unit that has
-    none in it yet (running it again changes nothing, except forms for units created since)."""
+def audit_round_open(*, year: int, number: int, today: dt.date | None = None) -> AuditRound:
+    """Open a bimonthly round: its due dates in working days from `today`, a pre-filled draft form
+    for every HQ and provincial unit that has none in it yet, and a notice to each body's desk
+    supervisors (running it again changes nothing, except forms for units created since)."""
     if not 1 <= number <= BIMONTHS:
         raise ValueError("An audit round is a bimonth: 1 to 6.")
-    round_, _created = AuditRound.objects.get_or_create(year=year, number=number)
+    round_, created = AuditRound.objects.get_or_create(year=year, number=number)
+    if created or round_.declaration_due is None:
+        if created and today is not None:
+            round_.opened_at = dt.datetime.combine(today, dt.time(9), tzinfo=worktime.TEHRAN)
+        _round_deadlines(round_)
+        round_.save(update_fields=["opened_at", "declaration_due", "evaluation_due"])
     # Two openers at once (beat and a person) queue here instead of racing on audit_form_once_per_unit.
     round_ = AuditRound.objects.select_for_update().get(pk=round_.pk)
     audited = list(OrgUnit.objects.filter(level__in=AUDITED_LEVELS).select_related("body").order_by("path"))
@@ -418,14 +477,16 @@ def audit_round_open(*, year: int, number: int) -> AuditRound:
         zones = _Zones(audited)
         catalog = _catalog({u.body_id for u in todo})
         for unit in todo:
-            _form_create(round_, unit, catalog.get(unit.body_id, []), zones)
+            form = _form_create(round_, unit, catalog.get(unit.body_id, []), zones)
+            _notify_on_commit(form, AuditNotice.Event.ROUND_OPENED)
     return round_
 
 
 def audit_round_open_current(*, today: dt.date | None = None) -> AuditRound:
     """Open the round of the Jalali bimonth that contains today (Tehran)."""
-    period = Period.containing(today or timezone.localdate(), "B")
-    return audit_round_open(year=period.year, number=period.number)
+    today = today or timezone.localdate()
+    period = Period.containing(today, "B")
+    return audit_round_open(year=period.year, number=period.number, today=today)
 
 
 # --- the body's part ----------------------------------------------------------------------------
@@ -595,19 +656,23 @@ def audit_form_submit(*, form: AuditForm, by: Staff, expected_version: int | Non
         )
     if problems:
         raise ValidationError(problems)
-    before = _state_snapshot(form, "declared_at", "preparer", "return_comment")
+    before = _state_snapshot(form, "declared_at", "preparer", "return_comment", "evaluation_due")
     form.state = AuditForm.State.SUBMITTED
     form.declared_at = timezone.localdate()
     form.preparer = by
     form.return_comment = ""
     form.satisfaction = satisfaction_snapshot(unit=form.unit, period=form.round.period)
-    _bump(form, "state", "declared_at", "preparer", "return_comment", "satisfaction")
+    # The evaluators get their working days from the due date, or from a late submission.
+    start = max(form.declared_at, form.declaration_due or form.declared_at)
+    form.evaluation_due = working_days_after(start, form.round.evaluation_days, province=form.unit.province)
+    _bump(form, "state", "declared_at", "preparer", "return_comment", "satisfaction", "evaluation_due")
+    _notify_on_commit(form, AuditNotice.Event.SUBMITTED, str(form.version))
     change_record(
         target=form,
         action="submitted",
         actor=_user(by),
         before=before,
-        after=_state_snapshot(form, "declared_at", "preparer", "return_comment"),
+        after=_state_snapshot(form, "declared_at", "preparer", "return_comment", "evaluation_due"),
     )
     return form
 
@@ -686,13 +751,101 @@ def audit_form_verify(*, form: AuditForm, by: Staff, expected_version: int | Non
     form.evaluated_at = timezone.localdate()
     form.evaluator = by
     _bump(form, "state", "evaluated_at", "evaluator")
+    version = _freeze(form, by)
     change_record(
         target=form,
         action="verified",
         actor=_user(by),
         before=before,
-        after=_state_snapshot(form, "evaluated_at", "evaluator"),
+        after={
+            **_state_snapshot(form, "evaluated_at", "evaluator"),
+            "version": version.number,
+            "score": version.score,
+        },
     )
+    return form
+
+
+def _plain(obj) -> dict[str, Any]:
+    """The concrete fields of a row as JSON values (dates as ISO text)."""
+    data = {}
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        data[f.attname] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    return data
+
+
+def _freeze(form: AuditForm, by: Staff) -> AuditFormVersion:
+    """Keep the verified form as it stands: header, rows, §2 items, §6 and the score."""
+    rows = list(AuditServiceRow.objects.filter(form=form).order_by("order", "pk"))
+    items = list(AuditSpaceItem.objects.filter(form=form).order_by("item"))
+    form._prefetched_objects_cache = {"rows": rows, "space_items": items}  # score the rows just read
+    sections = section_scores(form)
+    number = (form.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    return AuditFormVersion.objects.create(
+        form=form,
+        number=number,
+        verified_by=by,
+        score=overall_score(sections),
+        sections=sections,
+        data={"form": _plain(form), "rows": [_plain(r) for r in rows], "space": [_plain(i) for i in items]},
+    )
+
+
+def audit_version_form(version: AuditFormVersion) -> AuditForm:
+    """The form as it was verified, rebuilt (unsaved) from the frozen version for reading: its rows
+    and §2 items are served as if prefetched, so the form page and its properties work unchanged."""
+
+    def build(model, data):
+        obj = model()
+        for f in model._meta.concrete_fields:
+            if f.attname in data:
+                value = data[f.attname]
+                setattr(obj, f.attname, f.to_python(value) if isinstance(value, str) else value)
+        return obj
+
+    live = version.form
+    form = build(AuditForm, version.data["form"])
+    form.round, form.unit, form.body = live.round, live.unit, live.body
+    rows = [build(AuditServiceRow, r) for r in version.data["rows"]]
+    items = [build(AuditSpaceItem, i) for i in version.data["space"]]
+    for child in (*rows, *items):
+        child.form = form
+    form._prefetched_objects_cache = {"rows": rows, "space_items": items}
+    return form
+
+
+@transaction.atomic
+def audit_form_reopen(
+    *, form: AuditForm, by: Staff, reason: str, expected_version: int | None = None
+) -> AuditForm:
+    """Reopen a verified form for another evaluation (national auditors only, with a reason); the
+    verified version stays readable and keeps feeding reports until the form is verified again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the verified form is reopened."))
+    form = _locked(form.pk, expected_version)
+    user = _user(by)
+    if by is None or not by.active or user is None or not roles.has_role(user, roles.NATIONAL_AUDITOR):
+        raise AuditNotAllowed(_("Only a national auditor may reopen a verified form."))
+    if form.state != AuditForm.State.VERIFIED:
+        raise AuditNotAllowed(_("Only a verified form can be reopened."))
+    before = _state_snapshot(form, "evaluated_at", "evaluation_due")
+    form.state = AuditForm.State.UNDER_EVALUATION
+    form.evaluated_at = None
+    window = working_days_after(timezone.localdate(), form.round.evaluation_days, province=form.unit.province)
+    form.evaluation_due = max(window, form.evaluation_due or window)
+    _bump(form, "state", "evaluated_at", "evaluation_due")
+    last = form.versions.order_by("-number").values_list("number", flat=True).first()
+    change_record(
+        target=form,
+        action="reopened",
+        actor=user,
+        before=before,
+        after={**_state_snapshot(form, "evaluated_at", "evaluation_due"), "version": last},
+        note=reason,
+    )
+    _notify_on_commit(form, AuditNotice.Event.REOPENED, str(form.version), note=reason)
     return form
 
 
@@ -706,17 +859,21 @@ def audit_form_return(
         raise ValidationError(_("Say what the body must correct before returning the form."))
     form = _locked(form.pk, expected_version)
     _require_evaluator(form, by, states=AuditForm.EVALUATOR_EDITABLE)
-    before = _state_snapshot(form, "return_comment", "evaluator")
+    before = _state_snapshot(form, "return_comment", "evaluator", "declaration_due")
     form.state = AuditForm.State.RETURNED
     form.return_comment = comment
     form.evaluator = form.evaluator or by
-    _bump(form, "state", "return_comment", "evaluator")
+    # The body gets AUDIT_RETURN_DAYS working days to correct, never less than the round gave it.
+    window = working_days_after(timezone.localdate(), settings.AUDIT_RETURN_DAYS, province=form.unit.province)
+    form.declaration_due = max(window, form.declaration_due or window)
+    _bump(form, "state", "return_comment", "evaluator", "declaration_due")
     change_record(
         target=form,
         action="returned",
         actor=_user(by),
         before=before,
-        after=_state_snapshot(form, "return_comment", "evaluator"),
+        after=_state_snapshot(form, "return_comment", "evaluator", "declaration_due"),
         note=comment,
     )
+    _notify_on_commit(form, AuditNotice.Event.RETURNED, str(form.version))
     return form

@@ -31,6 +31,7 @@ class Tile:
     description: str
     url_name: str
     count: Callable | None = None  # count(user, cache) -> int; cache holds figures shared by tiles
+    query: str = ""  # appended to the URL: a tile may open a list already filtered
 
 
 def _desk_counts(user, cache: dict) -> dict[str, int]:
@@ -64,6 +65,14 @@ def _audit_forms_to_act_on(user, cache) -> int:
     return counts[AuditForm.State.DRAFT] + counts[AuditForm.State.RETURNED]
 
 
+def _audit_forms_overdue(user, cache) -> int:
+    """Forms past due on the side this role acts on: the body's part for a supervisor, the evaluator's for auditors."""
+    from apps.audits.selectors import audit_overdue_counts
+
+    counts = audit_overdue_counts(user=user)
+    return counts["evaluation"] if roles.has_role(user, *AUDITORS, ADMIN) else counts["body"]
+
+
 TILES: tuple[Tile, ...] = (
     Tile((CLERK, SUPERVISOR, ADMIN), _("Register a request"),
          _("Receive an applicant at the counter: documents checklist, scans and the receipt."), "desk:intake_start"),
@@ -88,6 +97,9 @@ TILES: tuple[Tile, ...] = (
     Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Bimonthly audits"),
          _("Annex 2 forms: the body's declaration and the evaluator's verification."), "audits:form_list",
          _audit_forms_to_act_on),
+    Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Overdue audit forms"),
+         _("Forms of open audit rounds past their due date: the self-declaration or the evaluation."),
+         "audits:form_list", _audit_forms_overdue, query="?round=&overdue=1"),
     Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Oversight reports"),
          _("Quarterly, bimonthly and six-monthly reports with figures, ranking, PDF and Excel."), "reports:list"),
     Tile((SUPERVISOR, *AUDITORS, ADMIN), _("Annex 3"),
@@ -110,7 +122,7 @@ def home_for_user(user) -> dict:
     role = roles.primary_role(user)
     cache: dict = {}
     actions = [
-        NextAction(tile.title, tile.description, reverse(tile.url_name), tile.count(user, cache) if tile.count else None)
+        NextAction(tile.title, tile.description, reverse(tile.url_name) + tile.query, tile.count(user, cache) if tile.count else None)
         for tile in TILES
         if role in tile.roles
     ]

@@ -218,6 +218,7 @@ def report_xlsx(figures: dict) -> bytes:
         "شاخص رضایت",
         "امتیاز کارکنان",
         "سهم الکترونیکی",
+        "امتیاز ممیزی",
         "پاسخ‌داده‌شده",
     ]
 
@@ -231,6 +232,7 @@ def report_xlsx(figures: dict) -> bytes:
             _v(r["satisfaction"]),
             _v(r["staff_rating"]),
             _v(r["electronic_share"]),
+            _v(r.get("audit")),
             r["answered"],
         ]
 
@@ -240,7 +242,7 @@ def report_xlsx(figures: dict) -> bytes:
         sheet,
         rank_headers,
         [rank_row(r) for r in ranking["units"]],
-        widths=[8, 36, 30, 10, 14, 12, 14, 14, 14],
+        widths=[8, 36, 30, 10, 14, 12, 14, 14, 12, 14],
     )
     sheet.append([])
     sheet.append(["دستگاه‌ها"])

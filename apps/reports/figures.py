@@ -12,6 +12,8 @@ day is the unit of time), so compiling a finished period again gives the same fi
   the end of the period (handed over before it, finished after it or not yet) and past due then;
 - questionnaire indices: answers submitted in the period; staff ratings: ratings given in the period,
   flagged (held) ratings left out;
+- audit scores: the last verified version of each form of the rounds whose bimonth ends in the
+  period (frozen at verification, so reopening a form does not move a compiled figure);
 - the catalog has no history, so channel shares count the active services created before the end of
   the period, as they stand when the report is compiled.
 Averages are computed from exact sums and counts (integers, durations), so no float summation order
@@ -24,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 
 from apps.catalog.models import Channel, ServiceType, SubService
 from apps.core.jalali import Period
@@ -33,6 +35,7 @@ from apps.desk.models import RequestStage, ServiceRequest
 from apps.feedback.indices import answer_score, answers_in_scope
 from apps.feedback.models import SCALE_MIN, StaffRating, SurveyResponse
 from apps.feedback.ratings import RatingSummary
+from apps.orgs.models import OrgUnit
 from apps.reports.scopes import Scope
 
 # Bumped whenever the shape of the snapshot changes, so templates can tell old snapshots apart.
@@ -54,29 +57,39 @@ class Component:
 # THE ranking formula (seed 001 item 14, seed 003 §11). Every report prints the text built from this
 # constant, and stores it with its figures, so a report always shows the formula it was ranked with.
 RANKING_FORMULA: tuple[Component, ...] = (
+    # The first four keep the proportions 40 : 30 : 20 : 10 they had before the audit score joined,
+    # so a unit or body without a verified audit form is scored exactly as before.
     Component(
         "on_time_rate",
-        40,
+        36,
         "نرخ پاسخ به‌موقع",
         "درصد درخواست‌های پاسخ‌داده‌شده در دوره که پاسخ آن‌ها تا تاریخ وعده‌داده‌شده در رسید آماده شده است",
     ),
     Component(
         "satisfaction",
-        30,
+        27,
         "شاخص رضایت ارباب رجوع",
         "شاخص کلی پرسشنامه سنجش رضایت (۰ تا ۱۰۰؛ میانگین شاخص پرسش‌ها، پرسش‌های معکوس وارونه شمرده می‌شوند)",
     ),
     Component(
         "staff_rating",
-        20,
+        18,
         "امتیاز کارکنان",
         "میانگین امتیاز کارکنان با کد QR (۱ تا ۵، بدون امتیازهای در انتظار بررسی) در مقیاس ۰ تا ۱۰۰: (میانگین − ۱) × ۲۵",
     ),
     Component(
         "electronic_share",
-        10,
+        9,
         "سهم الکترونیکی",
         "درصد درخواست‌های دریافتی دوره که از میز خدمت الکترونیکی ثبت شده‌اند",
+    ),
+    Component(
+        "audit",
+        10,
+        "امتیاز ممیزی میز خدمت",
+        "امتیاز کلی فرم‌های ممیزی تأییدشده (پیوست ۲، ۰ تا ۱۰۰، با فرمول چاپ‌شده روی فرم) در دورهای دوماهه‌ای "
+        "که در این دوره پایان یافته‌اند؛ برای دستگاه میانگین فرم‌های واحدهای آن، برای واحد فرم ستاد یا "
+        "واحد استانی‌ای که میز خدمت زیر آن است",
     ),
 )
 RANKING_RULES = (
@@ -407,6 +420,44 @@ def _rank(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def audit_rounds_in(period: Period) -> list[int]:
+    """The bimonths (audit rounds) of the period's year that end inside the period."""
+    return [n for n in range(1, 7) if period.start <= Period(period.year, "B", n).end <= period.end]
+
+
+def audit_scores(scope: Scope, period: Period) -> tuple[dict[int, float], dict[str, float]]:
+    """({body id: mean audit score}, {audited unit path: mean audit score}) of the last verified
+    version of each form in scope of the rounds ending in the period (two grouped queries)."""
+    from apps.audits.models import AuditFormVersion
+
+    numbers = audit_rounds_in(period)
+    if not numbers:
+        return {}, {}
+    last = AuditFormVersion.objects.filter(form=OuterRef("form")).order_by("-number").values("number")[:1]
+    versions = AuditFormVersion.objects.filter(
+        scope.unit_q("form__unit__"),
+        form__round__year=period.year,
+        form__round__number__in=numbers,
+        score__isnull=False,
+        number=Subquery(last),
+    ).order_by()
+    by_body = {
+        row["form__body_id"]: row["total"] / row["n"]
+        for row in versions.values("form__body_id").annotate(total=Sum("score"), n=Count("pk"))
+    }
+    by_unit = {
+        row["form__unit__path"]: row["total"] / row["n"]
+        for row in versions.values("form__unit__path").annotate(total=Sum("score"), n=Count("pk"))
+    }
+    return by_body, by_unit
+
+
+def _audited_owner(path: str, audited: dict[str, float]) -> float | None:
+    """The score of the nearest audited unit at or above a desk (the longest path that is a prefix)."""
+    best = max((p for p in audited if path.startswith(p)), key=len, default=None)
+    return audited[best] if best is not None else None
+
+
 def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
     """Units (the desks that received the requests) and bodies ranked by RANKING_FORMULA."""
     unit_group = ("unit_id", "unit__name", "unit__body__name_fa")
@@ -415,6 +466,13 @@ def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
     )
     unit_satisfaction = _satisfaction_by(scope, period, "unit_id")
     unit_ratings = _ratings_by(scope, start, end, "unit_id")
+    body_audit, unit_audit = audit_scores(scope, period)
+    units = list(units)
+    unit_paths = (
+        dict(OrgUnit.objects.filter(pk__in=[row["unit_id"] for row in units]).values_list("pk", "path"))
+        if unit_audit
+        else {}
+    )
     unit_rows = [
         {
             "id": row["unit_id"],
@@ -426,6 +484,7 @@ def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
             "satisfaction": unit_satisfaction.get(row["unit_id"]),
             "staff_rating": unit_ratings.get(row["unit_id"]),
             "electronic_share": pct(row["online"], row["received"]),
+            "audit": _audited_owner(unit_paths[row["unit_id"]], unit_audit) if unit_audit else None,
         }
         for row in units
     ]
@@ -448,6 +507,7 @@ def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
             "satisfaction": body_satisfaction.get(row["unit__body_id"]),
             "staff_rating": body_ratings.get(row["unit__body_id"]),
             "electronic_share": pct(row["online"], row["received"]),
+            "audit": body_audit.get(row["unit__body_id"]),
         }
         for row in bodies
     ]

@@ -113,7 +113,8 @@ def test_a_date_time_typed_in_jalali_is_stored_in_tehran_time(client, administra
     url = reverse("admin:audits_auditround_change", args=[audit_round.pk])
     assert "vjDateField" in client.get(url).content.decode()
     response = client.post(url, {"year": audit_round.year, "number": audit_round.number,
-                                 "opened_at_0": "۱۴۰۵/۰۹/۰۱", "opened_at_1": "۰۹:۳۰"})
+                                 "opened_at_0": "۱۴۰۵/۰۹/۰۱", "opened_at_1": "۰۹:۳۰",
+                                 "declaration_days": "10", "evaluation_days": "10"})
     assert response.status_code == 302
     audit_round.refresh_from_db()
     assert audit_round.opened_at == dt.datetime(2026, 11, 22, 9, 30, tzinfo=TEHRAN)

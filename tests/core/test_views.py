@@ -9,6 +9,8 @@ from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
+OVERDUE = "audits:form_list?round=&overdue=1"  # the tile of overdue audit forms
+
 
 @pytest.mark.parametrize(
     ("role", "expected_links"),
@@ -20,12 +22,12 @@ pytestmark = pytest.mark.django_db
                               "orgs:unit_list"}),
         (roles.BODY_SUPERVISOR, {"desk:intake_start", "desk:dashboard", "desk:inbox", "desk:queue_home",
                                  "desk:daily_report", "catalog:service_list", "feedback:qr_list",
-                                 "feedback:rating_review", "feedback:dashboard", "audits:form_list", "reports:list",
+                                 "feedback:rating_review", "feedback:dashboard", "audits:form_list", OVERDUE, "reports:list",
                                  "reports:annex3_table2", "orgs:staff_list", "orgs:counter_list", "orgs:unit_list",
                                  "admin:index"}),
-        (roles.PROVINCIAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", "reports:list",
+        (roles.PROVINCIAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", OVERDUE, "reports:list",
                                     "reports:annex3_table2", "orgs:unit_list"}),
-        (roles.NATIONAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", "reports:list",
+        (roles.NATIONAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", OVERDUE, "reports:list",
                                   "reports:annex3_table2", "orgs:unit_list"}),
     ],
 )
@@ -63,7 +65,8 @@ def test_public_pages_answer_head_like_get(client, url):
 
 
 def _reverse(name: str) -> str:
-    return reverse(name)
+    name, _sep, query = name.partition("?")
+    return reverse(name) + (f"?{query}" if query else "")
 
 
 def test_portal_speaks_persian_right_to_left_by_default(client):

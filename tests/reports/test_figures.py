@@ -135,7 +135,8 @@ def test_the_formula_text_is_built_from_the_one_constant():
     text = ranking_formula()["text"]
     assert (
         text
-        == "امتیاز = ۴۰٪ × نرخ پاسخ به‌موقع + ۳۰٪ × شاخص رضایت ارباب رجوع + ۲۰٪ × امتیاز کارکنان + ۱۰٪ × سهم الکترونیکی"
+        == "امتیاز = ۳۶٪ × نرخ پاسخ به‌موقع + ۲۷٪ × شاخص رضایت ارباب رجوع + ۱۸٪ × امتیاز کارکنان + ۹٪ × سهم الکترونیکی"
+        " + ۱۰٪ × امتیاز ممیزی میز خدمت"
     )
     assert sum(c.weight for c in RANKING_FORMULA) == 100
     assert ranking_score(

@@ -12,15 +12,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from apps.audits import selectors, services
+from apps.audits import scores, selectors, services
 from apps.audits.forms import (
     EvaluationForm,
+    ReopenForm,
     ReturnForm,
     RowBodyFormSet,
     RowEvaluatorFormSet,
@@ -28,13 +30,14 @@ from apps.audits.forms import (
     SpaceEvaluatorFormSet,
     changed_values,
 )
-from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
+from apps.audits.models import AuditForm, AuditFormVersion, AuditServiceRow, AuditSpaceItem
 from apps.core.access import get_or_404, role_required
 from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
 from apps.core.text import search_query
+from apps.orgs import roles
 from apps.orgs.models import Staff
 
 
@@ -62,6 +65,9 @@ def form_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(round_id=round_id)
     if state in AuditForm.State.values:
         qs = qs.filter(state=state)
+    overdue_only = request.GET.get("overdue") == "1"
+    if overdue_only:
+        qs = qs.filter(overdue=True)
     if query:
         qs = qs.filter(
             Q(body__name_fa__icontains=query)
@@ -82,6 +88,9 @@ def form_list(request: HttpRequest) -> HttpResponse:
             "q": query,
             "states": [(value, label, counts[value]) for value, label in AuditForm.State.choices],
             "total": sum(counts.values()),
+            "overdue_only": overdue_only,
+            "overdue_counts": selectors.audit_overdue_counts(user=request.user),
+            "current_round": rounds[0] if rounds else None,
         },
     )
 
@@ -99,6 +108,7 @@ class Permissions:
     edit_evaluation: bool
     can_start: bool
     can_verify: bool
+    can_reopen: bool = False
 
     @classmethod
     def of(cls, staff: Staff | None, form: AuditForm) -> "Permissions":
@@ -116,6 +126,9 @@ class Permissions:
             edit_evaluation=edit_evaluation,
             can_start=edit_evaluation and form.state == AuditForm.State.SUBMITTED,
             can_verify=edit_evaluation and form.state == AuditForm.State.UNDER_EVALUATION,
+            can_reopen=form.state == AuditForm.State.VERIFIED
+            and staff is not None
+            and roles.has_role(staff.user, roles.NATIONAL_AUDITOR),
         )
 
 
@@ -198,6 +211,26 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
         "ratings": AuditSpaceItem.Rating.choices,
         "channels": AuditServiceRow._meta.get_field("channel").choices,
         "satisfaction": form.satisfaction or {},
+        **_round_context(form, perms),
+    }
+
+
+def _round_context(form: AuditForm, perms: Permissions, sections: dict | None = None) -> dict[str, Any]:
+    """Due dates, the audit score with the previous round's beside it, and the reopening form."""
+    sections = sections if sections is not None else scores.section_scores(form)
+    previous = selectors.audit_previous_version(form=form) if form.pk else None
+    return {
+        "overdue": form.is_overdue,
+        "score": {
+            "overall": scores.overall_score(sections),
+            "previous": previous.score if previous else None,
+            "previous_round": previous.form.round.label if previous else "",
+            "sections": scores.comparison(sections, previous.sections if previous else None),
+            "formula": scores.audit_score_formula(),
+        },
+        "reopen_form": ReopenForm() if perms.can_reopen else None,
+        "snapshot": None,
+        "version_count": form.versions.count() if form.pk else 0,
     }
 
 
@@ -279,6 +312,49 @@ def _form_post(
     return done
 
 
+@role_required(roles.NATIONAL_AUDITOR)
+@require_POST
+def form_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """A national auditor reopens a verified form for another evaluation, saying why."""
+    form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    staff = getattr(request.user, "staff", None)
+    reopen = ReopenForm(request.POST)
+    if not reopen.is_valid():
+        messages.error(request, _("Say why the verified form is reopened."))
+        return redirect("audits:form_detail", pk=form.pk)
+    try:
+        services.audit_form_reopen(
+            form=form,
+            by=staff,
+            reason=reopen.cleaned_data["reason"],
+            expected_version=_int(request.POST.get("version")),
+        )
+        messages.success(
+            request,
+            _("The form was reopened for another evaluation. The verified version stays in its history."),
+        )
+    except services.AuditConflict as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("audits:form_detail", pk=form.pk)
+
+
+@role_required(*selectors.AUDIT_ROLES)
+def form_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """A verified version of the form exactly as it was verified (read-only)."""
+    live = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    version = get_object_or_404(
+        AuditFormVersion.objects.select_related("verified_by"), form=live, number=number
+    )
+    form = services.audit_version_form(version)
+    perms = Permissions(False, False, False, False, False, False)
+    context = _detail_context(form, perms, {})
+    context.update(_round_context(form, perms, sections=version.sections))
+    context.update({"overdue": False, "snapshot": version, "live": live})
+    return render(request, "audits/form_detail.html", context)
+
+
 @role_required(*selectors.AUDIT_ROLES)
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Annex 2 printed: the header and the tables of §1–§6, A4 landscape."""
@@ -304,11 +380,14 @@ _ACTIONS = {
     "evaluation_updated": gettext_lazy("Evaluation edited"),
     "verified": gettext_lazy("Verified"),
     "returned": gettext_lazy("Returned for correction"),
+    "reopened": gettext_lazy("Reopened after verification"),
 }
 _TOP_LABELS = {
     "satisfaction_overall": gettext_lazy("Overall satisfaction index (§6)"),
     "services": gettext_lazy("Services"),
     "round": gettext_lazy("Audit round"),
+    "version": gettext_lazy("Verified version"),
+    "score": gettext_lazy("Audit score"),
 }
 _EMPTY = "—"
 
@@ -424,6 +503,7 @@ def form_history(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "entries": [_entry(r, form, row_titles, staff_names) for r in records],
+            "versions": list(selectors.audit_form_versions(form=form)),
         },
     )
 
@@ -433,4 +513,6 @@ urlpatterns = [
     path("forms/<int:pk>/", form_detail, name="form_detail"),
     path("forms/<int:pk>/form.pdf", form_pdf, name="form_pdf"),
     path("forms/<int:pk>/history/", form_history, name="form_history"),
+    path("forms/<int:pk>/reopen/", form_reopen, name="form_reopen"),
+    path("forms/<int:pk>/versions/<int:number>/", form_version, name="form_version"),
 ]
