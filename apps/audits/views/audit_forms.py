@@ -10,10 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -155,19 +156,27 @@ class SpaceView:
     ev: Any = None
 
 
-def _formsets(form: AuditForm, perms: Permissions, data=None) -> dict[str, Any]:
-    """The bound or unbound forms of the part the user may edit now (none when read-only)."""
+def _formsets(form: AuditForm, perms: Permissions, data=None, *, action: str = "") -> dict[str, Any]:
+    """The bound or unbound forms of the part the user may edit now (none when read-only).
+
+    The formsets read their own copies of the rows: validating a model form writes the posted
+    values onto its instance, and the page is laid out (which row is in §4 and §5, the totals) from
+    the rows as saved. Sharing the prefetched rows put a row switched to "hybrid" into §4 without
+    its §4 fields, and showed a rejected 105 % in the §4 total.
+    """
+    rows = AuditServiceRow.objects.filter(form=form)
+    space = AuditSpaceItem.objects.filter(form=form)
     if perms.edit_body:
         return {
-            "rows": RowBodyFormSet(data, queryset=form.rows.all(), prefix="rows"),
-            "space": SpaceBodyFormSet(data, queryset=form.space_items.all(), prefix="space"),
+            "rows": RowBodyFormSet(data, queryset=rows, prefix="rows"),
+            "space": SpaceBodyFormSet(data, queryset=space, prefix="space"),
         }
     if perms.edit_evaluation:
         return {
-            "rows": RowEvaluatorFormSet(data, queryset=form.rows.all(), prefix="rows"),
-            "space": SpaceEvaluatorFormSet(data, queryset=form.space_items.all(), prefix="space"),
+            "rows": RowEvaluatorFormSet(data, queryset=rows, prefix="rows"),
+            "space": SpaceEvaluatorFormSet(data, queryset=space, prefix="space"),
             "evaluation": EvaluationForm(data, initial={"improvement_points": form.improvement_points}),
-            "return": ReturnForm(data),
+            "return": ReturnForm(data, returning=action == "return"),
         }
     return {}
 
@@ -217,66 +226,100 @@ BODY_ACTIONS = ("save", "submit", "refresh")
 EVALUATOR_ACTIONS = ("evaluate", "verify", "return")
 
 
+def _refusal(form: AuditForm, perms: Permissions, action: str) -> str:
+    """Why a user who has a part in this form cannot take the action now ('' when the role is missing)."""
+    if not (perms.body_role if action in BODY_ACTIONS else perms.evaluator_role):
+        return ""
+    if form.state == AuditForm.State.VERIFIED:
+        return _("This form is already verified: it can no longer be changed.")
+    if action in BODY_ACTIONS:
+        return _("The declaration was already submitted and is locked: nothing was changed.")
+    if not form.evaluator_editable:
+        return _("The form is with the body (%(state)s): it can be evaluated once the body submits it.") % {
+            "state": form.get_state_display()
+        }
+    if form.evaluator_id:
+        return _("%(name)s is evaluating this form.") % {"name": form.evaluator.full_name}
+    return ""
+
+
 def _form_post(
     request: HttpRequest, form: AuditForm, staff: Staff | None, perms: Permissions
 ) -> HttpResponse:
     action = request.POST.get("action", "")
     version = _int(request.POST.get("version"))
-    if action in BODY_ACTIONS and not perms.edit_body:
-        raise PermissionDenied  # locked once submitted, or not this user's declaration
-    if action in EVALUATOR_ACTIONS and not perms.edit_evaluation:
-        raise PermissionDenied
     if action not in BODY_ACTIONS + EVALUATOR_ACTIONS:
         return HttpResponseBadRequest()
+    if not (perms.edit_body if action in BODY_ACTIONS else perms.edit_evaluation):
+        reason = _refusal(form, perms, action)
+        if not reason:
+            raise PermissionDenied  # not this user's part of the form
+        back = reverse("audits:form_detail", args=[form.pk])
+        return render(request, "errors/403.html", {"reason": reason, "back": back}, status=403)
     done = redirect("audits:form_detail", pk=form.pk)
+    formsets: dict[str, Any] = {}
     try:
         if action == "refresh":
             services.audit_form_refresh(form=form, by=staff, expected_version=version)
             messages.success(request, _("§4 and §6 were read again from the portal's data of the period."))
             return done
-        formsets = _formsets(form, perms, request.POST)
+        formsets = _formsets(form, perms, request.POST, action=action)
         if not all(f.is_valid() for f in formsets.values()):
             messages.error(
                 request, _("Nothing was saved yet: correct the fields marked below and save again.")
             )
             return render(request, "audits/form_detail.html", _detail_context(form, perms, formsets))
-        rows = changed_values(formsets["rows"])
-        space = changed_values(formsets["space"], key="item")
-        if action in BODY_ACTIONS:
-            services.audit_form_body_update(
-                form=form, by=staff, rows=rows, space=space, expected_version=version
-            )
-            if action == "submit":
-                services.audit_form_submit(form=form, by=staff)
-                messages.success(
-                    request, _("The declaration was submitted to the evaluators. It can no longer be edited.")
-                )
-            else:
-                messages.success(request, _("The declaration was saved."))
-            return done
-        services.audit_form_evaluation_update(
-            form=form,
-            by=staff,
-            rows=rows,
-            space=space,
-            expected_version=version,
-            improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
-        )
-        if action == "verify":
-            services.audit_form_verify(form=form, by=staff)
-            messages.success(request, _("The form was verified."))
-        elif action == "return":
-            services.audit_form_return(
-                form=form, by=staff, comment=formsets["return"].cleaned_data["comment"]
-            )
-            messages.success(request, _("The form was returned to the body for correction."))
-        else:
-            messages.success(request, _("The evaluation was saved."))
+        # One transaction for the edits and the step they go with: a step refused (a form that cannot
+        # be submitted or verified yet) leaves the form as it was, not half-way (saved, evaluation
+        # started), and the page comes back with what was typed.
+        with transaction.atomic():
+            _form_save(request, form, staff, formsets, action=action, version=version)
     except services.AuditConflict as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, " ".join([_("Nothing was saved:"), *exc.messages]))
+        if formsets:
+            return render(request, "audits/form_detail.html", _detail_context(form, perms, formsets))
     return done
+
+
+def _form_save(
+    request: HttpRequest,
+    form: AuditForm,
+    staff: Staff | None,
+    formsets: dict[str, Any],
+    *,
+    action: str,
+    version: int | None,
+) -> None:
+    rows = changed_values(formsets["rows"])
+    space = changed_values(formsets["space"], key="item")
+    if action in BODY_ACTIONS:
+        services.audit_form_body_update(form=form, by=staff, rows=rows, space=space, expected_version=version)
+        if action == "submit":
+            services.audit_form_submit(form=form, by=staff)
+            messages.success(
+                request, _("The declaration was submitted to the evaluators. It can no longer be edited.")
+            )
+        else:
+            messages.success(request, _("The declaration was saved."))
+        return
+    services.audit_form_evaluation_update(
+        form=form,
+        by=staff,
+        rows=rows,
+        space=space,
+        expected_version=version,
+        improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
+    )
+    if action == "verify":
+        services.audit_form_verify(form=form, by=staff)
+        messages.success(request, _("The form was verified."))
+    elif action == "return":
+        services.audit_form_return(form=form, by=staff, comment=formsets["return"].cleaned_data["comment"])
+        messages.success(request, _("The form was returned to the body for correction."))
+    else:
+        messages.success(request, _("The evaluation was saved."))
 
 
 @role_required(*selectors.AUDIT_ROLES)
