@@ -45,8 +45,15 @@ def _in_state(org, state: str) -> AuditForm:
     services.audit_form_evaluation_update(form=form, by=org.auditor, space=EV_RATED)
     if state == "under_evaluation":
         return form
-    if state == "returned":
-        return services.audit_form_return(form=form, by=org.auditor, comment="جدول چهارم ناقص است.")
+    if state in ("returned", "resubmitted"):
+        form = services.audit_form_return(form=form, by=org.auditor, comment="جدول چهارم ناقص است.")
+        if state == "returned":
+            return form
+        el1 = form.rows.get(code="EL1")
+        services.audit_form_body_update(
+            form=form, by=org.supervisor, rows={el1.pk: {"channel": "hybrid", "reason": "digitisation"}}
+        )
+        return services.audit_form_submit(form=form, by=org.supervisor)
     return services.audit_form_verify(form=form, by=org.auditor)
 
 
@@ -56,7 +63,9 @@ def _pages(client, form: AuditForm) -> None:
     assert client.get(reverse("audits:form_list")).status_code == 200
 
 
-@pytest.mark.parametrize("state", ["draft", "submitted", "under_evaluation", "returned", "verified"])
+@pytest.mark.parametrize(
+    "state", ["draft", "submitted", "under_evaluation", "returned", "resubmitted", "verified"]
+)
 def test_every_page_renders_for_every_role_in_every_state(client, opened, state):
     form = _in_state(opened, state)
     for staff in (opened.supervisor, opened.auditor, opened.national):
@@ -187,7 +196,7 @@ EVALUATOR_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("state", ["submitted", "under_evaluation"])
+@pytest.mark.parametrize("state", ["submitted", "under_evaluation", "resubmitted"])
 @pytest.mark.parametrize("case", list(EVALUATOR_ERRORS))
 def test_an_invalid_evaluation_comes_back_and_leaves_the_form_as_it_was(client, opened, state, case):
     form = _in_state(opened, state)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.audits import selectors, services
 from apps.audits.forms import (
@@ -35,6 +35,7 @@ from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
+from apps.core.templatetags.portal import digits
 from apps.core.text import search_query
 from apps.orgs.models import Staff
 
@@ -129,6 +130,19 @@ class Cell:
 
 
 @dataclass
+class Previous:
+    """A field the body changed since the form was returned, with the value it had at the return."""
+
+    name: str
+    label: str
+    before: str
+
+
+def _previous(model, changed: dict[str, Any]) -> list[Previous]:
+    return [Previous(n, _label(model, n), _display(model, n, v, {})) for n, v in changed.items()]
+
+
+@dataclass
 class RowView:
     """One service row with its editable form (body or evaluator), cells prepared for the template."""
 
@@ -137,10 +151,38 @@ class RowView:
     ev: Any = None
     published: list[Cell] = field(default_factory=list)
     e_flags: list[Cell] = field(default_factory=list)
+    # Since the last return (shown to the evaluator): the changed fields of each section, and
+    # whether the service was added to the form since.
+    changed: list[Previous] = field(default_factory=list)
+    added: bool = False
 
     def __post_init__(self) -> None:
         self.published = [self._cell(n) for n in AuditServiceRow.PUBLISHED_FIELDS]
         self.e_flags = [self._cell(n) for n in AuditServiceRow.E_FLAGS]
+
+    def _changed_in(self, names) -> list[Previous]:
+        return [p for p in self.changed if p.name in names]
+
+    @property
+    def changed_1(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.BODY_FIELDS_1)
+
+    @property
+    def changed_3(self) -> list[Previous]:
+        """Where it is offered and how people are informed (the first table of §3)."""
+        return self._changed_in(set(AuditServiceRow.BODY_FIELDS_3) - set(AuditServiceRow.PUBLISHED_FIELDS))
+
+    @property
+    def changed_published(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.PUBLISHED_FIELDS)
+
+    @property
+    def changed_4(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.BODY_FIELDS_4)
+
+    @property
+    def changed_5(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.BODY_FIELDS_5)
 
     def _cell(self, name: str) -> Cell:
         bound = self.body[name] if self.body is not None and name in self.body.fields else None
@@ -154,6 +196,7 @@ class SpaceView:
     item: AuditSpaceItem
     body: Any = None
     ev: Any = None
+    changed: list[Previous] = field(default_factory=list)
 
 
 def _formsets(form: AuditForm, perms: Permissions, data=None, *, action: str = "") -> dict[str, Any]:
@@ -185,8 +228,28 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
     part = "body" if perms.edit_body else "ev"
     row_forms = {f.instance.pk: f for f in formsets["rows"].forms} if "rows" in formsets else {}
     space_forms = {f.instance.pk: f for f in formsets["space"].forms} if "space" in formsets else {}
-    rows = [RowView(r, **{part: row_forms.get(r.pk)}) for r in form.rows.all()]
-    space = [SpaceView(i, **{part: space_forms.get(i.pk)}) for i in form.space_items.all()]
+    # The evaluator of a form given back after a return sees what the body changed since, in place.
+    since = (
+        selectors.audit_form_changes_since_return(form=form)
+        if perms.evaluator_role
+        else selectors.ChangesSinceReturn()
+    )
+    added = {text.split(" — ")[0] for text in since.added}
+    rows = [
+        RowView(
+            r,
+            **{part: row_forms.get(r.pk)},
+            changed=_previous(AuditServiceRow, since.rows.get(r.code, {})),
+            added=r.code in added,
+        )
+        for r in form.rows.all()
+    ]
+    space = [
+        SpaceView(
+            i, **{part: space_forms.get(i.pk)}, changed=_previous(AuditSpaceItem, since.space.get(i.item, {}))
+        )
+        for i in form.space_items.all()
+    ]
     desk_rows = [r for r in rows if r.row.at_in_person_desk]
     pcts = [r.row.docs_at_request_pct for r in desk_rows if r.row.docs_at_request_pct is not None]
     return {
@@ -207,6 +270,10 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
         "ratings": AuditSpaceItem.Rating.choices,
         "channels": AuditServiceRow._meta.get_field("channel").choices,
         "satisfaction": form.satisfaction or {},
+        "since_return": since,
+        "since_return_rows": sum(1 for r in rows if r.changed or r.added),
+        "since_return_items": sum(1 for s in space if s.changed),
+        "desk_corrections": len(selectors.audit_form_desk_corrections(form=form)) if perms.edit_body else 0,
     }
 
 
@@ -222,7 +289,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "audits/form_detail.html", _detail_context(form, perms, _formsets(form, perms)))
 
 
-BODY_ACTIONS = ("save", "submit", "refresh")
+BODY_ACTIONS = ("save", "submit", "refresh", "refresh_all")
 EVALUATOR_ACTIONS = ("evaluate", "verify", "return")
 
 
@@ -259,9 +326,22 @@ def _form_post(
     done = redirect("audits:form_detail", pk=form.pk)
     formsets: dict[str, Any] = {}
     try:
-        if action == "refresh":
-            services.audit_form_refresh(form=form, by=staff, expected_version=version)
+        if action in ("refresh", "refresh_all"):
+            kept = 0 if action == "refresh_all" else len(selectors.audit_form_desk_corrections(form=form))
+            services.audit_form_refresh(
+                form=form, by=staff, expected_version=version, replace_corrections=action == "refresh_all"
+            )
             messages.success(request, _("§4 and §6 were read again from the portal's data of the period."))
+            if kept:
+                messages.info(
+                    request,
+                    ngettext(
+                        "The %(n)s §4 value you corrected was kept.",
+                        "The %(n)s §4 values you corrected were kept.",
+                        kept,
+                    )
+                    % {"n": digits(kept)},
+                )
             return done
         formsets = _formsets(form, perms, request.POST, action=action)
         if not all(f.is_valid() for f in formsets.values()):
@@ -350,6 +430,7 @@ _ACTIONS = {
 }
 _TOP_LABELS = {
     "satisfaction_overall": gettext_lazy("Overall satisfaction index (§6)"),
+    "corrections_replaced": gettext_lazy("The body's corrections to §4 replaced by the portal's figures"),
     "services": gettext_lazy("Services"),
     "round": gettext_lazy("Audit round"),
 }
@@ -381,14 +462,14 @@ class Entry:
 def _display(model, name: str, value, staff_names: dict[int, str]) -> str:
     if value in (None, "", []):
         return _EMPTY
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     try:
         model_field = model._meta.get_field(name.removesuffix("_id"))
     except Exception:
         return Truncator(str(value)).chars(160)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
     if model_field.is_relation:
         return staff_names.get(value, f"#{value}")
     if model_field.get_internal_type() == "DateField":
