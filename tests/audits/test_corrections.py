@@ -71,6 +71,8 @@ def test_the_page_says_corrections_are_kept_and_offers_to_replace_them(client, a
     page = response
     client.post(_url("form_detail", form), _post_data(page, "refresh_all"))
     assert _pct(form, "IN1") == 50
+    history = client.get(_url("form_history", form))
+    assert fa("The body's corrections to §4 replaced by the portal's figures") in history.text
 
 
 # --- changes since the return -------------------------------------------------------------------
