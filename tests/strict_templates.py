@@ -3,8 +3,8 @@
 Django prints a variable it cannot resolve as `string_if_invalid` ('' by default), which hides a
 typo or a context key one code path forgot: the page renders, only emptier. And a missing variable
 used as a filter argument (`{{ a|default:b.c }}`) is not hidden at all: it raises while the page
-renders, which in production is a 500. Tests that render a page through the `strict_templates`
-fixture turn both into a failure that names the variable.
+renders, which in production is a 500. Tests that call `templates_strict(settings)` (every test
+under tests/audits, through its conftest) turn both into a failure that names the variable.
 
 `{% if %}`, `{% for %}` and `{% firstof %}` still treat a missing variable as false or empty: that is
 their documented behaviour, which templates are entitled to rely on. So does a lookup through an
@@ -14,7 +14,6 @@ the chain stops at a None the model allows, and the filters run on '' as in prod
 
 import sys
 
-import pytest
 from django.template.base import Variable, VariableDoesNotExist
 
 
@@ -52,9 +51,9 @@ def _through_none(variable, context) -> bool:
     return False
 
 
-@pytest.fixture
-def strict_templates(settings):
-    """Every template rendered during the test raises MissingTemplateVariable on a missing variable."""
+def templates_strict(settings) -> None:
+    """From now until the test ends (pytest-django's `settings`), a missing variable raises
+    MissingTemplateVariable in every template rendered."""
     templates = [dict(t, OPTIONS=dict(t.get("OPTIONS", {}))) for t in settings.TEMPLATES]
     for template in templates:
         template["OPTIONS"]["string_if_invalid"] = _RaiseOnMissing()

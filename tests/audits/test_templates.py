@@ -5,7 +5,8 @@ evaluation), read-only (verified, other roles) and again after every refused pos
 invalid in each part, a channel changed so that the row would join §4 or §5, a return without a
 comment, a step the form is not ready for, a stale page, a post to a locked or verified form. The
 list, the history and the PDF are drawn in every state. Any missing variable fails the test
-(tests.strict_templates), as does any error raised while rendering.
+(tests.strict_templates, switched on for every test of this directory by its conftest), as does
+any error raised while rendering.
 """
 
 import re
@@ -19,9 +20,6 @@ from apps.core import limits
 from tests.audits.test_views import _form, _post_data, _row_index, _url
 from tests.factories import audit_round_opened
 from tests.i18n import fa
-from tests.strict_templates import strict_templates  # noqa: F401 (fixture)
-
-pytestmark = pytest.mark.usefixtures("strict_templates")
 
 RATED = {item: {"body_rating": "good"} for item in AuditSpaceItem.Item.values}
 EV_RATED = {item: {"evaluator_rating": "average"} for item in AuditSpaceItem.Item.values}
