@@ -276,3 +276,22 @@ def test_someone_without_a_part_in_the_form_still_gets_the_plain_refusal(client,
     assert fa("Your role does not include this action. Ask your desk supervisor if you need it.") in (
         response.text
     )
+
+
+# --- the strict templates themselves -------------------------------------------------------------
+
+
+def test_strict_templates_fail_on_a_missing_variable_and_let_an_absent_relation_through(db):
+    from django.template import engines
+
+    from tests.strict_templates import MissingTemplateVariable
+
+    def render(text: str, **context) -> str:
+        return engines["django"].from_string(text).render(context)
+
+    with pytest.raises(MissingTemplateVariable, match="labl"):
+        render("{{ labl }}", label="x")
+    with pytest.raises(MissingTemplateVariable, match=r"row\.titel"):
+        render("{{ row.titel }}", row={"title": "x"})
+    assert render('{{ form.evaluator.full_name|default:"—" }}', form={"evaluator": None}) == "—"
+    assert render("{% if nothing %}x{% endif %}{% firstof nothing 'y' %}") == "y"
