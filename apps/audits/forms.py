@@ -145,6 +145,17 @@ class ReturnForm(PortalForm):
         help_text=_("Required when you return the form."),
     )
 
+    def __init__(self, *args, returning: bool = False, **kwargs):
+        # The comment box posts with every evaluator button; it is required only by "return".
+        super().__init__(*args, **kwargs)
+        self.returning = returning
+
+    def clean_comment(self) -> str:
+        comment = self.cleaned_data["comment"].strip()
+        if self.returning and not comment:
+            raise forms.ValidationError(_("Say what the body must correct before returning the form."))
+        return comment
+
 
 class ReopenForm(PortalForm):
     reason = forms.CharField(

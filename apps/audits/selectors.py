@@ -6,13 +6,15 @@ apps.core.scoping. A form outside the scope is not in the queryset, so its page 
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from apps.audits.models import AuditForm, AuditFormVersion, AuditRound
+from apps.audits.models import AuditForm, AuditFormVersion, AuditRound, AuditServiceRow
 from apps.catalog.models import Channel
 from apps.core.scoping import scope_queryset
+from apps.core.services import change_history
 from apps.orgs import roles
 
 # The roles that work with audit forms; clerks and officers have no part in them.
@@ -104,3 +106,84 @@ def audit_previous_version(*, form: AuditForm) -> AuditFormVersion | None:
         .order_by("-form__round__year", "-form__round__number", "-number")
         .first()
     )
+
+
+def _body_records(form: AuditForm):
+    """The records of the body's edits and of the re-read figures of a form, oldest first."""
+    return (
+        change_history(form)
+        .filter(action__in=("body_updated", "refreshed", "returned"))
+        .order_by("at", "id")
+        .values_list("action", "at", "before", "after")
+    )
+
+
+def audit_form_desk_corrections(*, form: AuditForm) -> set[tuple[str, str]]:
+    """(service code, field) of the §4 values the body typed itself since the figures were last read
+    again with "replace my corrections" (one query): "read the figures again" keeps them."""
+    corrected: set[tuple[str, str]] = set()
+    for action, _at, _before, after in _body_records(form):
+        after = after or {}
+        if action == "refreshed" and after.get("corrections_replaced"):
+            corrected.clear()
+        elif action == "body_updated":
+            corrected |= {
+                (code, name)
+                for code, fields in (after.get("rows") or {}).items()
+                for name in fields
+                if name in AuditServiceRow.BODY_FIELDS_4
+            }
+    return corrected
+
+
+@dataclass
+class ChangesSinceReturn:
+    """What the body changed after the form was last returned: the value each field had at the
+    return, by service code and by §2 item, and the services added since."""
+
+    returned_at: object = None
+    rows: dict[str, dict[str, object]] = field(default_factory=dict)
+    space: dict[int, dict[str, object]] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.space or self.added)
+
+
+def audit_form_changes_since_return(*, form: AuditForm) -> ChangesSinceReturn:
+    """The body's changes since the form was last returned, for the evaluator to check first (one
+    query). Empty unless the form was returned and is back with the evaluators. A field changed and
+    then changed back is left out: what counts is the value at the return against the value now."""
+    if not form.evaluator_editable:
+        return ChangesSinceReturn()
+    records = list(_body_records(form))
+    returns = [n for n, (action, *_rest) in enumerate(records) if action == "returned"]
+    if not returns:
+        return ChangesSinceReturn()
+    result = ChangesSinceReturn(returned_at=records[returns[-1]][1])
+    for _action, _at, before, after in records[returns[-1] + 1 :]:
+        before, after = before or {}, after or {}
+        for code, fields in (before.get("rows") or {}).items():
+            for name, value in fields.items():
+                result.rows.setdefault(code, {}).setdefault(name, value)
+        for item, fields in (before.get("space") or {}).items():
+            for name, value in fields.items():
+                result.space.setdefault(int(item), {}).setdefault(name, value)
+        result.added += after.get("added") or []
+    rows = {r.code: r for r in form.rows.all()}
+    items = {i.item: i for i in form.space_items.all()}
+    result.rows = _still_changed(result.rows, rows)
+    result.space = _still_changed(result.space, items)
+    return result
+
+
+def _still_changed(changes: dict, objects: dict) -> dict:
+    kept = {}
+    for key, fields in changes.items():
+        obj = objects.get(key)
+        if obj is None:
+            continue
+        differ = {name: old for name, old in fields.items() if getattr(obj, name, old) != old}
+        if differ:
+            kept[key] = differ
+    return kept

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audits import selectors
 from apps.audits.models import (
     BIMONTHS,
     AuditForm,
@@ -575,10 +576,15 @@ def audit_form_body_update(
 
 @transaction.atomic
 def audit_form_refresh(
-    *, form: AuditForm, by: Staff | None, expected_version: int | None = None
+    *,
+    form: AuditForm,
+    by: Staff | None,
+    expected_version: int | None = None,
+    replace_corrections: bool = False,
 ) -> AuditForm:
     """Re-read §4 and §6 from the portal's data of the period and add rows for services added to the
-    catalog since the round opened (draft or returned forms; `by` None is the system)."""
+    catalog since the round opened (draft or returned forms; `by` None is the system). The §4 values
+    the body typed itself are kept unless `replace_corrections` (the body asked for it by name)."""
     form = _locked(form.pk, expected_version)
     if by is not None:
         _require_body_editor(form, by)
@@ -590,6 +596,7 @@ def audit_form_refresh(
     after: dict[str, Any] = {}
     figures = desk_figures(unit=form.unit, period=period, zones=zones)
     rows = list(form.rows.all())
+    corrected = set() if replace_corrections else selectors.audit_form_desk_corrections(form=form)
     changes = {
         r.pk: {
             name: figures.get(r.service_id, {}).get(name, default)
@@ -598,6 +605,7 @@ def audit_form_refresh(
                 ("docs_at_request_pct", None),
                 ("survey_given", False),
             )
+            if (r.code, name) not in corrected
         }
         for r in rows
     }
@@ -624,6 +632,8 @@ def audit_form_refresh(
     )
     if added:
         after["added"] = [f"{r.code} — {r.title}" for r in added]
+    if replace_corrections and selectors.audit_form_desk_corrections(form=form):
+        after["corrections_replaced"] = True  # from here on no §4 value counts as the body's own
     old = form.satisfaction or {}
     new = satisfaction_snapshot(unit=form.unit, period=period, zones=zones)
     if _without_time(new) == _without_time(old) and not after:

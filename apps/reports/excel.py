@@ -1,6 +1,7 @@
 """Excel workbooks of the periodic reports and of annex 3 tables 1 and 2: right-to-left sheets with
 the official Persian headers, built from the frozen figures (never from live data)."""
 
+import datetime as dt
 import io
 
 from openpyxl import Workbook
@@ -8,6 +9,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from apps.core.jalali import format_date
 from apps.reports import annex3
 from apps.reports.text import KIND_TITLES_FA, period_label
 
@@ -78,6 +80,11 @@ def _save(workbook: Workbook) -> bytes:
     return out.getvalue()
 
 
+def _jalali(iso: str) -> str:
+    """An ISO date of the frozen figures as the Jalali date a reader of the sheet expects (۱۴۰۵/۰۴/۰۱)."""
+    return format_date(dt.date.fromisoformat(iso), persian_digits=True)
+
+
 def _v(value):
     """Missing figures are an empty cell, not a zero."""
     return "" if value is None else value
@@ -98,7 +105,7 @@ def report_xlsx(figures: dict) -> bytes:
         [
             ("حوزه گزارش", figures["scope"]["name"]),
             ("دوره", period_label(figures["period"], persian=True)),
-            ("از تاریخ / تا تاریخ", f"{figures['start']} / {figures['end']}"),
+            ("از تاریخ / تا تاریخ", f"{_jalali(figures['start'])} تا {_jalali(figures['end'])}"),
         ],
     )
     summary.append([])

@@ -30,6 +30,7 @@ from tests.factories import (
     hq_unit,
     staff_user,
 )
+from tests.strict_templates import templates_strict
 
 TITLES = {
     "IN1": "صدور گواهی پایان کار ساختمان",
@@ -131,3 +132,9 @@ def delivered_notice(sr) -> Notification:
         body="لطفاً نظر خود را ثبت کنید",
         state=Notification.State.SENT,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_missing_template_variables(settings):
+    """Every audit page drawn by these tests fails on a missing template variable."""
+    templates_strict(settings)

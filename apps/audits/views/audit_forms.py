@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.audits import scores, selectors, services
@@ -36,6 +37,7 @@ from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
+from apps.core.templatetags.portal import digits
 from apps.core.text import search_query
 from apps.orgs import roles
 from apps.orgs.models import Staff
@@ -141,6 +143,19 @@ class Cell:
 
 
 @dataclass
+class Previous:
+    """A field the body changed since the form was returned, with the value it had at the return."""
+
+    name: str
+    label: str
+    before: str
+
+
+def _previous(model, changed: dict[str, Any]) -> list[Previous]:
+    return [Previous(n, _label(model, n), _display(model, n, v, {})) for n, v in changed.items()]
+
+
+@dataclass
 class RowView:
     """One service row with its editable form (body or evaluator), cells prepared for the template."""
 
@@ -149,10 +164,38 @@ class RowView:
     ev: Any = None
     published: list[Cell] = field(default_factory=list)
     e_flags: list[Cell] = field(default_factory=list)
+    # Since the last return (shown to the evaluator): the changed fields of each section, and
+    # whether the service was added to the form since.
+    changed: list[Previous] = field(default_factory=list)
+    added: bool = False
 
     def __post_init__(self) -> None:
         self.published = [self._cell(n) for n in AuditServiceRow.PUBLISHED_FIELDS]
         self.e_flags = [self._cell(n) for n in AuditServiceRow.E_FLAGS]
+
+    def _changed_in(self, names) -> list[Previous]:
+        return [p for p in self.changed if p.name in names]
+
+    @property
+    def changed_1(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.BODY_FIELDS_1)
+
+    @property
+    def changed_3(self) -> list[Previous]:
+        """Where it is offered and how people are informed (the first table of §3)."""
+        return self._changed_in(set(AuditServiceRow.BODY_FIELDS_3) - set(AuditServiceRow.PUBLISHED_FIELDS))
+
+    @property
+    def changed_published(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.PUBLISHED_FIELDS)
+
+    @property
+    def changed_4(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.BODY_FIELDS_4)
+
+    @property
+    def changed_5(self) -> list[Previous]:
+        return self._changed_in(AuditServiceRow.BODY_FIELDS_5)
 
     def _cell(self, name: str) -> Cell:
         bound = self.body[name] if self.body is not None and name in self.body.fields else None
@@ -166,21 +209,30 @@ class SpaceView:
     item: AuditSpaceItem
     body: Any = None
     ev: Any = None
+    changed: list[Previous] = field(default_factory=list)
 
 
-def _formsets(form: AuditForm, perms: Permissions, data=None) -> dict[str, Any]:
-    """The bound or unbound forms of the part the user may edit now (none when read-only)."""
+def _formsets(form: AuditForm, perms: Permissions, data=None, *, action: str = "") -> dict[str, Any]:
+    """The bound or unbound forms of the part the user may edit now (none when read-only).
+
+    The formsets read their own copies of the rows: validating a model form writes the posted
+    values onto its instance, and the page is laid out (which row is in §4 and §5, the totals) from
+    the rows as saved. Sharing the prefetched rows put a row switched to "hybrid" into §4 without
+    its §4 fields, and showed a rejected 105 % in the §4 total.
+    """
+    rows = AuditServiceRow.objects.filter(form=form)
+    space = AuditSpaceItem.objects.filter(form=form)
     if perms.edit_body:
         return {
-            "rows": RowBodyFormSet(data, queryset=form.rows.all(), prefix="rows"),
-            "space": SpaceBodyFormSet(data, queryset=form.space_items.all(), prefix="space"),
+            "rows": RowBodyFormSet(data, queryset=rows, prefix="rows"),
+            "space": SpaceBodyFormSet(data, queryset=space, prefix="space"),
         }
     if perms.edit_evaluation:
         return {
-            "rows": RowEvaluatorFormSet(data, queryset=form.rows.all(), prefix="rows"),
-            "space": SpaceEvaluatorFormSet(data, queryset=form.space_items.all(), prefix="space"),
+            "rows": RowEvaluatorFormSet(data, queryset=rows, prefix="rows"),
+            "space": SpaceEvaluatorFormSet(data, queryset=space, prefix="space"),
             "evaluation": EvaluationForm(data, initial={"improvement_points": form.improvement_points}),
-            "return": ReturnForm(data),
+            "return": ReturnForm(data, returning=action == "return"),
         }
     return {}
 
@@ -189,8 +241,28 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
     part = "body" if perms.edit_body else "ev"
     row_forms = {f.instance.pk: f for f in formsets["rows"].forms} if "rows" in formsets else {}
     space_forms = {f.instance.pk: f for f in formsets["space"].forms} if "space" in formsets else {}
-    rows = [RowView(r, **{part: row_forms.get(r.pk)}) for r in form.rows.all()]
-    space = [SpaceView(i, **{part: space_forms.get(i.pk)}) for i in form.space_items.all()]
+    # The evaluator of a form given back after a return sees what the body changed since, in place.
+    since = (
+        selectors.audit_form_changes_since_return(form=form)
+        if perms.evaluator_role
+        else selectors.ChangesSinceReturn()
+    )
+    added = {text.split(" — ")[0] for text in since.added}
+    rows = [
+        RowView(
+            r,
+            **{part: row_forms.get(r.pk)},
+            changed=_previous(AuditServiceRow, since.rows.get(r.code, {})),
+            added=r.code in added,
+        )
+        for r in form.rows.all()
+    ]
+    space = [
+        SpaceView(
+            i, **{part: space_forms.get(i.pk)}, changed=_previous(AuditSpaceItem, since.space.get(i.item, {}))
+        )
+        for i in form.space_items.all()
+    ]
     desk_rows = [r for r in rows if r.row.at_in_person_desk]
     pcts = [r.row.docs_at_request_pct for r in desk_rows if r.row.docs_at_request_pct is not None]
     return {
@@ -211,6 +283,10 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
         "ratings": AuditSpaceItem.Rating.choices,
         "channels": AuditServiceRow._meta.get_field("channel").choices,
         "satisfaction": form.satisfaction or {},
+        "since_return": since,
+        "since_return_rows": sum(1 for r in rows if r.changed or r.added),
+        "since_return_items": sum(1 for s in space if s.changed),
+        "desk_corrections": len(selectors.audit_form_desk_corrections(form=form)) if perms.edit_body else 0,
         **_round_context(form, perms),
     }
 
@@ -246,8 +322,25 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "audits/form_detail.html", _detail_context(form, perms, _formsets(form, perms)))
 
 
-BODY_ACTIONS = ("save", "submit", "refresh")
+BODY_ACTIONS = ("save", "submit", "refresh", "refresh_all")
 EVALUATOR_ACTIONS = ("evaluate", "verify", "return")
+
+
+def _refusal(form: AuditForm, perms: Permissions, action: str) -> str:
+    """Why a user who has a part in this form cannot take the action now ('' when the role is missing)."""
+    if not (perms.body_role if action in BODY_ACTIONS else perms.evaluator_role):
+        return ""
+    if form.state == AuditForm.State.VERIFIED:
+        return _("This form is already verified: it can no longer be changed.")
+    if action in BODY_ACTIONS:
+        return _("The declaration was already submitted and is locked: nothing was changed.")
+    if not form.evaluator_editable:
+        return _("The form is with the body (%(state)s): it can be evaluated once the body submits it.") % {
+            "state": form.get_state_display()
+        }
+    if form.evaluator_id:
+        return _("%(name)s is evaluating this form.") % {"name": form.evaluator.full_name}
+    return ""
 
 
 def _form_post(
@@ -255,60 +348,51 @@ def _form_post(
 ) -> HttpResponse:
     action = request.POST.get("action", "")
     version = _int(request.POST.get("version"))
-    if action in BODY_ACTIONS and not perms.edit_body:
-        raise PermissionDenied  # locked once submitted, or not this user's declaration
-    if action in EVALUATOR_ACTIONS and not perms.edit_evaluation:
-        raise PermissionDenied
     if action not in BODY_ACTIONS + EVALUATOR_ACTIONS:
         return HttpResponseBadRequest()
+    if not (perms.edit_body if action in BODY_ACTIONS else perms.edit_evaluation):
+        reason = _refusal(form, perms, action)
+        if not reason:
+            raise PermissionDenied  # not this user's part of the form
+        back = reverse("audits:form_detail", args=[form.pk])
+        return render(request, "errors/403.html", {"reason": reason, "back": back}, status=403)
     done = redirect("audits:form_detail", pk=form.pk)
+    formsets: dict[str, Any] = {}
     try:
-        if action == "refresh":
-            services.audit_form_refresh(form=form, by=staff, expected_version=version)
+        if action in ("refresh", "refresh_all"):
+            kept = 0 if action == "refresh_all" else len(selectors.audit_form_desk_corrections(form=form))
+            services.audit_form_refresh(
+                form=form, by=staff, expected_version=version, replace_corrections=action == "refresh_all"
+            )
             messages.success(request, _("§4 and §6 were read again from the portal's data of the period."))
+            if kept:
+                messages.info(
+                    request,
+                    ngettext(
+                        "The %(n)s §4 value you corrected was kept.",
+                        "The %(n)s §4 values you corrected were kept.",
+                        kept,
+                    )
+                    % {"n": digits(kept)},
+                )
             return done
-        formsets = _formsets(form, perms, request.POST)
+        formsets = _formsets(form, perms, request.POST, action=action)
         if not all(f.is_valid() for f in formsets.values()):
             messages.error(
                 request, _("Nothing was saved yet: correct the fields marked below and save again.")
             )
             return render(request, "audits/form_detail.html", _detail_context(form, perms, formsets))
-        rows = changed_values(formsets["rows"])
-        space = changed_values(formsets["space"], key="item")
-        if action in BODY_ACTIONS:
-            services.audit_form_body_update(
-                form=form, by=staff, rows=rows, space=space, expected_version=version
-            )
-            if action == "submit":
-                services.audit_form_submit(form=form, by=staff)
-                messages.success(
-                    request, _("The declaration was submitted to the evaluators. It can no longer be edited.")
-                )
-            else:
-                messages.success(request, _("The declaration was saved."))
-            return done
-        services.audit_form_evaluation_update(
-            form=form,
-            by=staff,
-            rows=rows,
-            space=space,
-            expected_version=version,
-            improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
-        )
-        if action == "verify":
-            services.audit_form_verify(form=form, by=staff)
-            messages.success(request, _("The form was verified."))
-        elif action == "return":
-            services.audit_form_return(
-                form=form, by=staff, comment=formsets["return"].cleaned_data["comment"]
-            )
-            messages.success(request, _("The form was returned to the body for correction."))
-        else:
-            messages.success(request, _("The evaluation was saved."))
+        # One transaction for the edits and the step they go with: a step refused (a form that cannot
+        # be submitted or verified yet) leaves the form as it was, not half-way (saved, evaluation
+        # started), and the page comes back with what was typed.
+        with transaction.atomic():
+            _form_save(request, form, staff, formsets, action=action, version=version)
     except services.AuditConflict as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, " ".join([_("Nothing was saved:"), *exc.messages]))
+        if formsets:
+            return render(request, "audits/form_detail.html", _detail_context(form, perms, formsets))
     return done
 
 
@@ -355,6 +439,45 @@ def form_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "audits/form_detail.html", context)
 
 
+def _form_save(
+    request: HttpRequest,
+    form: AuditForm,
+    staff: Staff | None,
+    formsets: dict[str, Any],
+    *,
+    action: str,
+    version: int | None,
+) -> None:
+    rows = changed_values(formsets["rows"])
+    space = changed_values(formsets["space"], key="item")
+    if action in BODY_ACTIONS:
+        services.audit_form_body_update(form=form, by=staff, rows=rows, space=space, expected_version=version)
+        if action == "submit":
+            services.audit_form_submit(form=form, by=staff)
+            messages.success(
+                request, _("The declaration was submitted to the evaluators. It can no longer be edited.")
+            )
+        else:
+            messages.success(request, _("The declaration was saved."))
+        return
+    services.audit_form_evaluation_update(
+        form=form,
+        by=staff,
+        rows=rows,
+        space=space,
+        expected_version=version,
+        improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
+    )
+    if action == "verify":
+        services.audit_form_verify(form=form, by=staff)
+        messages.success(request, _("The form was verified."))
+    elif action == "return":
+        services.audit_form_return(form=form, by=staff, comment=formsets["return"].cleaned_data["comment"])
+        messages.success(request, _("The form was returned to the body for correction."))
+    else:
+        messages.success(request, _("The evaluation was saved."))
+
+
 @role_required(*selectors.AUDIT_ROLES)
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Annex 2 printed: the header and the tables of §1–§6, A4 landscape."""
@@ -384,6 +507,7 @@ _ACTIONS = {
 }
 _TOP_LABELS = {
     "satisfaction_overall": gettext_lazy("Overall satisfaction index (§6)"),
+    "corrections_replaced": gettext_lazy("The body's corrections to §4 replaced by the portal's figures"),
     "services": gettext_lazy("Services"),
     "round": gettext_lazy("Audit round"),
     "version": gettext_lazy("Verified version"),
@@ -417,14 +541,14 @@ class Entry:
 def _display(model, name: str, value, staff_names: dict[int, str]) -> str:
     if value in (None, "", []):
         return _EMPTY
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     try:
         model_field = model._meta.get_field(name.removesuffix("_id"))
     except Exception:
         return Truncator(str(value)).chars(160)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
     if model_field.is_relation:
         return staff_names.get(value, f"#{value}")
     if model_field.get_internal_type() == "DateField":
