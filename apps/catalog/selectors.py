@@ -1,14 +1,45 @@
 """Reads of the catalog: the public portal (no login) and the scoped management lists."""
 
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from apps.catalog.models import Channel, ServiceForm, ServiceType, SubService, WorkflowStage
+from apps.catalog.models import Channel, ServiceForm, ServiceState, ServiceType, SubService, WorkflowStage
 from apps.core import worktime
 from apps.core.scoping import scope_by_body
 from apps.core.text import search_key
 from apps.orgs.models import Body, Counter
+
+
+def service_states_on(day: dt.date, *, bodies=None) -> QuerySet[ServiceState]:
+    """The catalog on `day`: for each service then in the catalog (valid_from <= day <= valid_until)
+    and offered, the state in force that day — one row each, with its channel and type then.
+    `bodies` narrows it (a Body queryset or ids). One query with a correlated subquery; aggregate it."""
+    latest = (
+        ServiceState.objects.filter(service=OuterRef("service"), effective_from__lte=day)
+        .order_by("-effective_from", "-pk")
+        .values("pk")[:1]
+    )
+    qs = ServiceState.objects.filter(
+        Q(service__valid_until__isnull=True) | Q(service__valid_until__gte=day),
+        pk=Subquery(latest),
+        active=True,
+        service__valid_from__lte=day,
+    )
+    if bodies is not None:
+        qs = qs.filter(service__body__in=bodies)
+    return qs
+
+
+def services_on(day: dt.date, *, bodies=None) -> QuerySet[SubService]:
+    """The services of `bodies` (all when None) in force on `day`, each annotated with the channel
+    (`channel_on`) and type (`service_type_on`) it had that day."""
+    states = service_states_on(day, bodies=bodies)
+    return (
+        SubService.objects.filter(states__in=states)
+        .annotate(channel_on=F("states__channel"), service_type_on=F("states__service_type"))
+    )
 
 
 def service_search(qs: QuerySet[SubService], query: str) -> QuerySet[SubService]:
