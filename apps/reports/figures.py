@@ -12,8 +12,9 @@ day is the unit of time), so compiling a finished period again gives the same fi
   the end of the period (handed over before it, finished after it or not yet) and past due then;
 - questionnaire indices: answers submitted in the period; staff ratings: ratings given in the period,
   flagged (held) ratings left out;
-- the catalog has no history, so channel shares count the active services created before the end of
-  the period, as they stand when the report is compiled.
+- channel shares count the catalog as it stood on the period's last day (apps.catalog.selectors.
+  service_states_on): the services then in the catalog and offered, with the channel and type they
+  had that day, so a service added or moved to another channel later does not change a past report.
 Averages are computed from exact sums and counts (integers, durations), so no float summation order
 can change a figure between two runs.
 """
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
-from apps.catalog.models import Channel, ServiceType, SubService
+from apps.catalog.models import Channel, ServiceType
+from apps.catalog.selectors import service_states_on
 from apps.core.jalali import Period
 from apps.core.text import to_persian_digits
 from apps.desk.models import RequestStage, ServiceRequest
@@ -237,8 +239,8 @@ def stage_figures(scope: Scope, start, end) -> dict:
 
 
 def channel_counts(services) -> dict:
-    """Annex 2 §1 totals of a SubService queryset: a all, b in person, c electronic, d hybrid,
-    e outside, and G2C / G2B (one query)."""
+    """Annex 2 §1 totals of a queryset with `channel` and `service_type` (catalog states of a day,
+    or audit form rows): a all, b in person, c electronic, d hybrid, e outside, and G2C / G2B (one query)."""
     row = services.aggregate(
         total=Count("pk"),
         in_person=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
@@ -265,8 +267,9 @@ def channel_block(row: dict) -> dict:
     }
 
 
-def catalog_services(scope: Scope, end):
-    return SubService.objects.filter(active=True, created_at__lt=end, body__in=scope.bodies().values("pk"))
+def catalog_services(scope: Scope, day: dt.date):
+    """The catalog states in force on `day` of the services of the scope's bodies."""
+    return service_states_on(day, bodies=scope.bodies().values("pk"))
 
 
 # --- satisfaction -------------------------------------------------------------------------------------------
@@ -528,7 +531,7 @@ def report_figures(
     step(15)
     figures["stages"] = stage_figures(scope, start, end)
     step(30)
-    figures["channels"] = channel_counts(catalog_services(scope, end))
+    figures["channels"] = channel_counts(catalog_services(scope, period.end))
     figures["satisfaction"] = satisfaction_figures(scope, period, start, end)
     step(45)
     figures["ratings"] = rating_figures(scope, start, end)
