@@ -93,7 +93,8 @@ class SubService(models.Model):
         self.search_text = search_key(" ".join([self.code, self.title, self.description]))
         adding = self._state.adding
         super().save(*args, **kwargs)
-        self.states_keep(new=adding)
+        # `changes_from` (set by the editor's form, not a column) dates a change; today otherwise.
+        self.states_keep(new=adding, effective=getattr(self, "changes_from", None))
 
     def states_keep(self, *, effective: dt.date | None = None, new: bool = False) -> None:
         """Keep the dated history in step with the row: the first state starts on `valid_from`, and a
