@@ -213,6 +213,7 @@ def _catalog(body_ids: Iterable[int], *, day: dt.date) -> dict[int, list[SubServ
     for service in qs:
         # The rows copy the service as it was on `day` (never saved back).
         service.channel, service.service_type = service.channel_on, service.service_type_on
+        service.non_electronic_reason = service.reason_on
         by_body[service.body_id].append(service)
     return by_body
 

@@ -138,14 +138,18 @@ class SubService(models.Model):
 
 
 class ServiceState(models.Model):
-    """What a service was from a day on: its channel, its type and whether it was offered. The
-    state in force on day D is the latest one dated D or earlier (SubService.states_keep writes them)."""
+    """What a service was from a day on: its channel (and why it is not electronic), its type and
+    whether it was offered. The state in force on day D is the latest one dated D or earlier
+    (SubService.states_keep writes them)."""
 
-    TRACKED = ("channel", "service_type", "active")
+    TRACKED = ("channel", "non_electronic_reason", "service_type", "active")
 
     service = models.ForeignKey(SubService, on_delete=models.CASCADE, related_name="states", verbose_name=_("sub-service"))
     effective_from = models.DateField(_("in force from"))
     channel = models.CharField(_("delivery channel"), max_length=12, choices=Channel.choices)
+    non_electronic_reason = models.CharField(
+        _("reason it is not electronic"), max_length=12, choices=NonElectronicReason.choices, blank=True
+    )
     service_type = models.CharField(_("type"), max_length=3, choices=ServiceType.choices)
     active = models.BooleanField(_("active"))
     recorded_at = models.DateTimeField(_("recorded"), auto_now=True)

@@ -34,11 +34,13 @@ def service_states_on(day: dt.date, *, bodies=None) -> QuerySet[ServiceState]:
 
 def services_on(day: dt.date, *, bodies=None) -> QuerySet[SubService]:
     """The services of `bodies` (all when None) in force on `day`, each annotated with the channel
-    (`channel_on`) and type (`service_type_on`) it had that day."""
+    (`channel_on`), the reason it was not electronic (`reason_on`) and the type (`service_type_on`)
+    it had that day."""
     states = service_states_on(day, bodies=bodies)
-    return (
-        SubService.objects.filter(states__in=states)
-        .annotate(channel_on=F("states__channel"), service_type_on=F("states__service_type"))
+    return SubService.objects.filter(states__in=states).annotate(
+        channel_on=F("states__channel"),
+        reason_on=F("states__non_electronic_reason"),
+        service_type_on=F("states__service_type"),
     )
 
 

@@ -10,7 +10,7 @@ def effective_dates_from_created(apps, schema_editor):
     SubService = apps.get_model("catalog", "SubService")
     ServiceState = apps.get_model("catalog", "ServiceState")
     states = []
-    for service in SubService.objects.only("pk", "created_at", "channel", "service_type", "active").iterator():
+    for service in SubService.objects.only("pk", "created_at", "channel", "non_electronic_reason", "service_type", "active").iterator():
         day = timezone.localtime(service.created_at).date()
         SubService.objects.filter(pk=service.pk).update(valid_from=day)
         states.append(
@@ -18,6 +18,7 @@ def effective_dates_from_created(apps, schema_editor):
                 service_id=service.pk,
                 effective_from=day,
                 channel=service.channel,
+                non_electronic_reason=service.non_electronic_reason,
                 service_type=service.service_type,
                 active=service.active,
             )
@@ -48,6 +49,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('effective_from', models.DateField(verbose_name='in force from')),
                 ('channel', models.CharField(choices=[('in_person', 'In-person desk'), ('electronic', 'Electronic desk'), ('hybrid', 'In-person and electronic'), ('outside', 'Outside the desk')], max_length=12, verbose_name='delivery channel')),
+                ('non_electronic_reason', models.CharField(blank=True, choices=[('law', 'A law requires physical presence'), ('digitisation', 'Digitisation is under way'), ('internal', 'The whole process stays inside the body')], max_length=12, verbose_name='reason it is not electronic')),
                 ('service_type', models.CharField(choices=[('G2C', 'G2C — to citizens'), ('G2B', 'G2B — to businesses')], max_length=3, verbose_name='type')),
                 ('active', models.BooleanField(verbose_name='active')),
                 ('recorded_at', models.DateTimeField(auto_now=True, verbose_name='recorded')),
