@@ -26,11 +26,10 @@ The totals sum the rows with a verified form.
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
-from apps.catalog.models import Channel, ServiceType
 from apps.catalog.selectors import service_states_on
 from apps.core.jalali import Period
 from apps.orgs.models import Body, OrgUnit, Province
-from apps.reports.figures import channel_block, channel_counts, r1
+from apps.reports.figures import CHANNEL_COUNTS, channel_block, channel_counts, r1
 from apps.reports.scopes import Scope
 
 TABLE2_TITLE = "جدول ۲- قالب ارسال اطلاعات توسط ستاد مرکزی دستگاه‌های اجرایی به سازمان اداری و استخدامی کشور"
@@ -80,16 +79,7 @@ def bimonth(period: Period | str) -> Period:
     return period
 
 
-COUNT_KEYS = ("total", "in_person", "electronic", "hybrid", "outside", "g2c", "g2b")
-_CHANNEL_COUNTS = {
-    "total": Count("pk"),
-    "in_person": Count("pk", filter=Q(channel=Channel.IN_PERSON)),
-    "electronic": Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
-    "hybrid": Count("pk", filter=Q(channel=Channel.HYBRID)),
-    "outside": Count("pk", filter=Q(channel=Channel.OUTSIDE)),
-    "g2c": Count("pk", filter=Q(service_type=ServiceType.G2C)),
-    "g2b": Count("pk", filter=Q(service_type=ServiceType.G2B)),
-}
+COUNT_KEYS = tuple(CHANNEL_COUNTS)
 # The row of a body without a verified form: nothing is counted, so nothing is printed.
 _BLANK = dict.fromkeys(channel_block(dict.fromkeys(COUNT_KEYS, 0)), None)
 
@@ -183,7 +173,7 @@ def evaluator_by_body(forms) -> dict[int, dict]:
         AuditServiceRow.objects.filter(form__in=forms.values("pk"))
         .order_by()
         .values("form__body_id")
-        .annotate(**_CHANNEL_COUNTS, false=Count("pk", filter=Q(channel_false=True)))
+        .annotate(**CHANNEL_COUNTS, false=Count("pk", filter=Q(channel_false=True)))
     )
     for row in rows:
         entry = result[row.pop("form__body_id")]

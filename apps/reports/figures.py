@@ -238,19 +238,22 @@ def stage_figures(scope: Scope, start, end) -> dict:
 # --- catalog ---------------------------------------------------------------------------------------------
 
 
+# Annex 2 §1 totals over rows with `channel` and `service_type` (catalog states of a day, or audit
+# form rows): a all, b in person, c electronic, d hybrid, e outside, and G2C / G2B.
+CHANNEL_COUNTS = {
+    "total": Count("pk"),
+    "in_person": Count("pk", filter=Q(channel=Channel.IN_PERSON)),
+    "electronic": Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
+    "hybrid": Count("pk", filter=Q(channel=Channel.HYBRID)),
+    "outside": Count("pk", filter=Q(channel=Channel.OUTSIDE)),
+    "g2c": Count("pk", filter=Q(service_type=ServiceType.G2C)),
+    "g2b": Count("pk", filter=Q(service_type=ServiceType.G2B)),
+}
+
+
 def channel_counts(services) -> dict:
-    """Annex 2 §1 totals of a queryset with `channel` and `service_type` (catalog states of a day,
-    or audit form rows): a all, b in person, c electronic, d hybrid, e outside, and G2C / G2B (one query)."""
-    row = services.aggregate(
-        total=Count("pk"),
-        in_person=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
-        electronic=Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
-        hybrid=Count("pk", filter=Q(channel=Channel.HYBRID)),
-        outside=Count("pk", filter=Q(channel=Channel.OUTSIDE)),
-        g2c=Count("pk", filter=Q(service_type=ServiceType.G2C)),
-        g2b=Count("pk", filter=Q(service_type=ServiceType.G2B)),
-    )
-    return channel_block(row)
+    """CHANNEL_COUNTS of a queryset, with the shares and the two ratios (one query)."""
+    return channel_block(services.aggregate(**CHANNEL_COUNTS))
 
 
 def channel_block(row: dict) -> dict:

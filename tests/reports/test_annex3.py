@@ -154,3 +154,15 @@ def test_audit_summary_of_a_quarter_pools_its_rounds(world):
 def test_annex3_tables_are_bimonthly():
     with pytest.raises(ValueError, match="bimonthly"):
         annex3.table2(period="1405-Q2")
+
+
+def test_annex3_tables_take_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    """Counted per body in SQL: more bodies and forms do not mean more queries."""
+    for unit in (world.u1, world.u2, world.u3, world.u4):
+        report_audit_form_verified(unit=unit, year=1405, number=3, channels=["in_person", "electronic"])
+    with django_assert_max_num_queries(5):
+        table = annex3.table2(period=B3)
+    assert table["forms_verified"] == 3  # the two roads directorates' forms; the registry has no HQ
+    with django_assert_max_num_queries(6):
+        table = annex3.table1(period=B3, province=world.mazandaran)
+    assert table["forms_verified"] == 3
