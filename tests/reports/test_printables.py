@@ -126,7 +126,6 @@ def test_annex3_table1_pdf_has_the_official_headers_in_landscape(audited):
 
 
 def test_annex3_table2_pdf_and_excel(audited):
-    world = audited
     from django.utils import timezone
 
     from apps.core.pdf import render_pdf
