@@ -126,3 +126,23 @@ def test_the_workbook_carries_the_catalog_days_in_jalali_and_round_trips(catalog
     s["A"].refresh_from_db()
     assert s["A"].valid_from == day(12, 1, year=1404)
     assert ServiceState.objects.filter(service__body=x).count() == states  # the first state moved
+
+
+def test_the_admin_shows_the_catalog_days_in_jalali_and_the_states_by_date(client, catalog):
+    from django.urls import reverse
+
+    from apps.orgs import roles
+    from tests.factories import staff_user
+
+    user = staff_user(roles.ADMINISTRATOR).user
+    user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    _x, s = catalog
+    page = client.get(reverse("admin:catalog_subservice_change", args=[s["D"].pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="valid_from" value="۱۴۰۵/۰۱/۰۱"' in html  # typed in Jalali
+    assert "۱۴۰۵/۰۴/۰۱" in html  # the state from which it is electronic
+    listing = client.get(reverse("admin:catalog_subservice_changelist"))
+    assert "۱۴۰۵/۰۱/۱۰" in listing.content.decode()
