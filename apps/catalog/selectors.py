@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from apps.catalog.models import Channel, ServiceForm, ServiceState, ServiceType, SubService, WorkflowStage
 from apps.core import worktime
@@ -44,6 +45,14 @@ def services_on(day: dt.date, *, bodies=None) -> QuerySet[SubService]:
     )
 
 
+def published_q(prefix: str = "") -> Q:
+    """Services the public catalog shows today: active and inside their days in the catalog."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}active": True, f"{prefix}valid_from__lte": today}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
+    )
+
+
 def service_search(qs: QuerySet[SubService], query: str) -> QuerySet[SubService]:
     """Match every word of the query against the normalised search key (ي/ی, ك/ک, ZWNJ, digits)."""
     for word in search_key(query).split():
@@ -53,7 +62,7 @@ def service_search(qs: QuerySet[SubService], query: str) -> QuerySet[SubService]
 
 def public_service_list(*, query: str = "", channel: str = "", service_type: str = "", body_id: int | None = None) -> QuerySet[SubService]:
     """Active services for the public catalog, with the body joined: a constant number of queries."""
-    qs = SubService.objects.filter(active=True).select_related("body", "body__parent")
+    qs = SubService.objects.filter(published_q()).select_related("body", "body__parent")
     if query:
         qs = service_search(qs, query)
     if channel in Channel.values:
@@ -68,7 +77,7 @@ def public_service_list(*, query: str = "", channel: str = "", service_type: str
 def public_body_list() -> QuerySet[Body]:
     """Bodies that publish at least one active service, with their service counts."""
     return (
-        Body.objects.annotate(service_count=Count("services", filter=Q(services__active=True)))
+        Body.objects.annotate(service_count=Count("services", filter=published_q("services__")))
         .filter(service_count__gt=0)
         .select_related("parent")
         .order_by("name_fa")
@@ -78,7 +87,7 @@ def public_body_list() -> QuerySet[Body]:
 def public_service_get(*, pk: int) -> SubService:
     """One active service with its whole information document prefetched."""
     return (
-        SubService.objects.filter(active=True)
+        SubService.objects.filter(published_q())
         .select_related("body", "body__parent")
         .prefetch_related(
             Prefetch("stages", queryset=WorkflowStage.objects.select_related("responsible_unit")),
@@ -92,7 +101,7 @@ def public_service_get(*, pk: int) -> SubService:
 
 def public_service_form_get(*, service_pk: int, pk: int) -> ServiceForm:
     """A form or letter template of an active service, for download without login."""
-    return ServiceForm.objects.get(pk=pk, service_id=service_pk, service__active=True)
+    return ServiceForm.objects.filter(published_q("service__")).get(pk=pk, service_id=service_pk)
 
 
 def public_body_counters(*, body: Body) -> QuerySet[Counter]:
@@ -100,7 +109,7 @@ def public_body_counters(*, body: Body) -> QuerySet[Counter]:
     return (
         Counter.objects.filter(unit__body=body, active=True)
         .select_related("unit")
-        .prefetch_related(Prefetch("services", queryset=SubService.objects.filter(active=True).order_by("code")))
+        .prefetch_related(Prefetch("services", queryset=SubService.objects.filter(published_q()).order_by("code")))
         .order_by("unit__path", "number")
     )
 
