@@ -7,9 +7,10 @@ evaluation, by the provincial auditor of the unit's province (provincial units) 
 auditor (HQ units). Each write locks the form row, checks the version the actor saw, bumps it and
 appends a ChangeRecord with what changed before and after.
 
-Rounds open pre-filled from the portal's own data: §1 and §3 from the catalog and its information
-documents, §4 from the requests of the round's period at the unit's desk, §5 from what the portal's
-e-desk offers for the service, §6 from the questionnaire indices of the period.
+Rounds open pre-filled from the portal's own data: §1 and §3 from the catalog as it stood on the
+bimonth's last day (or today while the bimonth runs) and its information documents, §4 from the
+requests of the round's period at the unit's desk, §5 from what the portal's e-desk offers for the
+service, §6 from the questionnaire indices of the period.
 """
 
 import datetime as dt
@@ -36,6 +37,7 @@ from apps.audits.models import (
 )
 from apps.audits.scores import overall_score, section_scores
 from apps.catalog.models import FAQ, Channel, Fee, LawReference, RequiredDocument, SubService, WorkflowStage
+from apps.catalog.selectors import services_on
 from apps.core import worktime
 from apps.core.jalali import Period
 from apps.core.scoping import unit_in_scope
@@ -188,14 +190,20 @@ def _zones() -> _Zones:
     return _Zones(OrgUnit.objects.filter(level__in=AUDITED_LEVELS).only("pk", "path"))
 
 
-def _catalog(body_ids: Iterable[int]) -> dict[int, list[SubService]]:
-    """Active services of the bodies with what their information documents publish (a few queries)."""
+def _catalog_day(period: Period) -> dt.date:
+    """The day whose catalog a round's form lists: the last of the bimonth, or today while it runs."""
+    return min(timezone.localdate(), period.end)
+
+
+def _catalog(body_ids: Iterable[int], *, day: dt.date) -> dict[int, list[SubService]]:
+    """The bodies' services in force on `day`, with the channel and type they had then and what their
+    information documents publish (a few queries)."""
 
     def has(model):
         return Exists(model.objects.filter(service=OuterRef("pk")))
 
     qs = (
-        SubService.objects.filter(active=True, body_id__in=list(body_ids))
+        services_on(day, bodies=list(body_ids))
         .annotate(
             has_stages=has(WorkflowStage),
             has_documents=has(RequiredDocument),
@@ -214,6 +222,9 @@ def _catalog(body_ids: Iterable[int]) -> dict[int, list[SubService]]:
     )
     by_body: dict[int, list[SubService]] = defaultdict(list)
     for service in qs:
+        # The rows copy the service as it was on `day` (never saved back).
+        service.channel, service.service_type = service.channel_on, service.service_type_on
+        service.non_electronic_reason = service.reason_on
         by_body[service.body_id].append(service)
     return by_body
 
@@ -476,7 +487,7 @@ def audit_round_open(*, year: int, number: int, today: dt.date | None = None) ->
     todo = [u for u in audited if u.pk not in have]
     if todo:
         zones = _Zones(audited)
-        catalog = _catalog({u.body_id for u in todo})
+        catalog = _catalog({u.body_id for u in todo}, day=_catalog_day(round_.period))
         for unit in todo:
             form = _form_create(round_, unit, catalog.get(unit.body_id, []), zones)
             _notify_on_commit(form, AuditNotice.Event.ROUND_OPENED)
@@ -620,7 +631,7 @@ def audit_form_refresh(
     listed = {r.service_id for r in rows}
     missing = [
         s
-        for s in _catalog([form.body_id]).get(form.body_id, [])
+        for s in _catalog([form.body_id], day=_catalog_day(period)).get(form.body_id, [])
         if s.pk not in listed and _offered_by(s, form.unit, zones) and s.code not in {r.code for r in rows}
     ]
     last = max((r.order for r in rows), default=0)

@@ -7,6 +7,7 @@ from apps.catalog.models import (
     LawReference,
     RequiredDocument,
     ServiceForm,
+    ServiceState,
     SubService,
     WorkflowStage,
 )
@@ -49,14 +50,27 @@ class FormInline(admin.TabularInline):
     extra = 0
 
 
+class StateInline(admin.TabularInline):
+    """The dated history of channel, type and publication: written by SubService.save, read here."""
+
+    model = ServiceState
+    extra = 0
+    can_delete = False
+    fields = ["effective_from", "channel", "service_type", "active", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SubService)
 class SubServiceAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "body", "service_type", "channel", "active"]
-    list_filter = ["service_type", "channel", "active", "body"]
+    list_display = ["code", "title", "body", "service_type", "channel", "active", "valid_from", "valid_until"]
+    list_filter = ["service_type", "channel", "active", "valid_from", "body"]
     search_fields = ["code", "title", "search_text"]
     list_select_related = ["body"]
     filter_horizontal = ["units", "counters"]
-    inlines = [StageInline, DocumentInline, InquiryInline, FeeInline, LawInline, FAQInline, FormInline]
+    inlines = [StageInline, DocumentInline, InquiryInline, FeeInline, LawInline, FAQInline, FormInline, StateInline]
 
     def get_queryset(self, request):
         return scope_by_body(super().get_queryset(request), request.user)

@@ -1,9 +1,13 @@
 """Demo catalog: a dozen sub-services of the Mazandaran roads and urban development directorate,
 with table 1 stages, documents, inquiries, fees and FAQ, so /services/ is alive. Idempotent."""
 
+import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from apps.catalog.models import FAQ, Fee, Inquiry, LawReference, RequiredDocument, SubService, WorkflowStage
+from apps.core.jalali import jalali_to_gregorian, to_jalali
 from apps.orgs.demo import DemoOrg
 
 ACCOUNT = "IR550100004001039904012345"
@@ -95,9 +99,19 @@ def _ordered_rows_refresh(service: SubService, model, rows: list[dict]) -> None:
     model.objects.filter(service=service, order__gt=len(rows)).delete()
 
 
+def demo_catalog_start(today: dt.date | None = None) -> dt.date:
+    """The day the demo catalog starts: 1 Farvardin of the previous Jalali year, before the oldest
+    demo request, rating and questionnaire (about six months back), so reports of past periods count
+    the services those requests were made for."""
+    year = to_jalali(today or timezone.localdate()).year - 1
+    return jalali_to_gregorian(year, 1, 1)
+
+
 def seed_catalog_demo(org: DemoOrg) -> list[SubService]:
-    """Create or refresh the demo services of the provincial directorate."""
+    """Create or refresh the demo services of the provincial directorate, in the catalog since
+    demo_catalog_start()."""
     units = {"provincial": org.provincial, **org.departments}
+    start = demo_catalog_start()
     services = []
     for code, title, kind, channel, reason, days, stages, documents, fees, inquiries in SERVICES:
         service, _ = SubService.objects.update_or_create(
@@ -111,6 +125,8 @@ def seed_catalog_demo(org: DemoOrg) -> list[SubService]:
                 "responsible_name": "زهرا رضایی — مسئول میز خدمت", "responsible_contact": "۰۱۱-۳۳۳۶۳۰۰۰ داخلی ۲۱۵",
                 "complaint_procedure": "شکایت را در سامانه سامد یا به میز خدمت ثبت کنید؛ پاسخ حداکثر ظرف ۱۵ روز کاری داده می‌شود.",
                 "active": True,
+                "valid_from": start,
+                "valid_until": None,
             },
         )
         service.units.set([org.provincial])

@@ -18,6 +18,7 @@ How an import applies:
 Inquiries, laws, FAQ, forms, units and counters are not in the workbook and are never touched.
 """
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -38,6 +39,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from apps.catalog.models import Fee, RequiredDocument, SubService, WorkflowStage
 from apps.catalog.services import SERVICE_PARTS, service_import
+from apps.core import jalali
 from apps.core.templatetags.portal import digits
 from apps.core.text import normalize_digits, normalize_free_text, normalize_text, search_key
 from apps.orgs.models import Body, OrgUnit
@@ -116,7 +118,7 @@ class Column:
     field: str
     header: str
     width: int = 18
-    kind: str = "text"  # text (free text), code, choice, decimal, integer, amount, bool, unit
+    kind: str = "text"  # text (free text), code, choice, decimal, integer, amount, bool, unit, date
     required: bool = False
     vocabulary: _Vocabulary | None = None
     default: object = ""
@@ -156,6 +158,9 @@ SERVICES = Sheet(
         Column("responsible_contact", "راه تماس با مسئول", 20),
         Column("complaint_procedure", "روش رسیدگی به شکایت", 36),
         Column("active", "فعال", 8, "bool", vocabulary=YES_NO, default=True),
+        # Jalali days; an empty «from» keeps the stored day (today for a new service).
+        Column("valid_from", "در فهرست خدمات از", 14, "date", default=None),
+        Column("valid_until", "در فهرست خدمات تا", 14, "date", default=None),
     ),
 )
 STAGES = Sheet(
@@ -374,7 +379,23 @@ def _cell(raw, column: Column, units: _UnitIndex):
         return _whole(_number(raw, column), column)
     if column.kind == "unit":
         return units.find(_text(raw))
+    if column.kind == "date":
+        return _date(raw, column)
     raise ValueError(column.kind)
+
+
+def _date(raw, column: Column) -> dt.date:
+    """A Jalali day typed as text (۱۴۰۵/۰۱/۱۵); a cell Excel holds as a date is taken as Gregorian."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return jalali.parse_date(normalize_digits(_text(raw)))
+    except (ValueError, OverflowError):
+        raise _CellError(
+            "date", _("«%(column)s» must be a Jalali date such as 1405/01/15.") % {"column": column.header}
+        ) from None
 
 
 def _row_values(sheet: Sheet, cells: tuple, units: _UnitIndex) -> tuple[dict, list[_CellError]]:
@@ -502,6 +523,8 @@ def _plans_build(rows: dict, *, body: Body, report: ImportReport) -> dict[str, _
 
     for row, cells in rows.get(SERVICES.name, []):
         values, errors = _row_values(SERVICES, cells, units)
+        if values.get("valid_from", "") is None:
+            del values["valid_from"]  # keep the stored first day (a new service: today)
         code = values.get("code") or ""
         if code in plans:
             errors.append(
@@ -636,6 +659,8 @@ def _export_value(value, column: Column, units: _UnitIndex):
         return column.vocabulary.labels.get(value, value) if value else None
     if column.kind == "unit":
         return units.label(value)
+    if column.kind == "date":
+        return jalali.format_date(value, persian_digits=False) if value else None
     if value in ("", None):
         return None
     if isinstance(value, str):

@@ -14,7 +14,7 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import FAQ, Fee, Inquiry, LawReference, RequiredDocument, SubService, WorkflowStage
-from apps.core.forms import NumericInput, PortalForm, PortalModelForm
+from apps.core.forms import JalaliDateField, NumericInput, PortalForm, PortalModelForm
 from apps.orgs.models import OrgUnit, Staff
 
 # Persian keyboards type the Arabic decimal separator (U+066B) and group thousands with U+066C.
@@ -108,6 +108,21 @@ class SubServiceForm(PortalModelForm):
         max_length=200,  # the column holds 200
     )
 
+    valid_from = JalaliDateField(
+        label=_("in the catalog from"),
+        help_text=_("The first day the service is offered; reports of earlier periods do not count it."),
+    )
+    valid_until = JalaliDateField(
+        label=_("in the catalog until"),
+        required=False,
+        help_text=_("The last day the service is offered; empty while it still is."),
+    )
+    changes_from = JalaliDateField(
+        label=_("a change of channel, type or publication takes effect on"),
+        required=False,
+        help_text=_("Empty: today. Reports of the days before it keep what the service was then."),
+    )
+
     class Meta:
         model = SubService
         fields = [
@@ -116,6 +131,8 @@ class SubServiceForm(PortalModelForm):
             "title",
             "service_type",
             "active",
+            "valid_from",
+            "valid_until",
             "description",
             "channel",
             "non_electronic_reason",
@@ -159,11 +176,16 @@ class SubServiceForm(PortalModelForm):
         )
         if not self.instance.pk and not self.is_bound and bodies.count() == 1:
             self.fields["body"].empty_label = None
+        if not self.instance.pk:
+            del self.fields["changes_from"]  # a new service starts on its first day
 
     def clean(self):
         cleaned = super().clean()
         body = cleaned.get("body")
         units = cleaned.get("units")
+        if "changes_from" in cleaned:
+            # SubService.save dates the new state of its channel, type and publication by this.
+            self.instance.changes_from = cleaned["changes_from"]
         if body and units:
             strangers = [u.name for u in units if u.body_id != body.pk]
             if strangers:

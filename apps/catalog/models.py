@@ -2,13 +2,20 @@
 
 A sub-service (زیرخدمت) carries everything the public information document publishes, and its
 table 1 workflow stages, whose agreed durations give the promised date on a receipt.
+
+A sub-service is in the catalog from `valid_from` to `valid_until` (both days included), and its
+channel, type and whether it is offered are kept by date in `ServiceState`, so that "the services of
+body X on day D" can be answered for any past day (apps.catalog.selectors.services_on): reports of a
+past period and audit rounds count the catalog as it stood then, not as it stands today.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import limits, worktime
@@ -60,6 +67,14 @@ class SubService(models.Model):
     units = models.ManyToManyField("orgs.OrgUnit", blank=True, related_name="services", verbose_name=_("units that offer it"))
     counters = models.ManyToManyField("orgs.Counter", blank=True, related_name="services", verbose_name=_("counters"))
     active = models.BooleanField(_("active"), default=True)
+    valid_from = models.DateField(
+        _("in the catalog from"), default=timezone.localdate,
+        help_text=_("The first day the service is offered; reports of earlier periods do not count it."),
+    )
+    valid_until = models.DateField(
+        _("in the catalog until"), null=True, blank=True,
+        help_text=_("The last day the service is offered; empty while it still is."),
+    )
     search_text = models.TextField(editable=False, default="", db_index=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -76,13 +91,43 @@ class SubService(models.Model):
     def save(self, *args, **kwargs) -> None:
         # One normalised key lets search ignore ي/ی, ك/ک, ZWNJ and digit style in a single LIKE.
         self.search_text = search_key(" ".join([self.code, self.title, self.description]))
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        # `changes_from` (set by the editor's form, not a column) dates a change; today otherwise.
+        self.states_keep(new=adding, effective=getattr(self, "changes_from", None))
+
+    def states_keep(self, *, effective: dt.date | None = None, new: bool = False) -> None:
+        """Keep the dated history in step with the row: the first state starts on `valid_from`, and a
+        change of channel, type or `active` is in force from `effective` (today; never before
+        `valid_from`). Several changes on one day leave one state, the last."""
+        values = {name: getattr(self, name) for name in ServiceState.TRACKED}
+        states = [] if new else list(self.states.order_by("effective_from"))
+        if not states:
+            ServiceState.objects.create(service=self, effective_from=self.valid_from, **values)
+            return
+        first = states[0]
+        if first.effective_from > self.valid_from:
+            # Moved earlier: the service was offered as first recorded from its new first day.
+            first.effective_from = self.valid_from
+            first.save(update_fields=["effective_from"])
+        day = max(effective or timezone.localdate(), self.valid_from)
+        current = [s for s in states if s.effective_from <= day][-1:] or [first]
+        if all(getattr(current[0], name) == value for name, value in values.items()):
+            return
+        # A change dated today supersedes states someone had dated after it.
+        self.states.filter(effective_from__gt=day).delete()
+        ServiceState.objects.update_or_create(service=self, effective_from=day, defaults=values)
+
+    def clean_dates(self) -> None:
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The last day cannot come before the first day.")})
 
     @property
     def is_electronic(self) -> bool:
         return self.channel in (Channel.ELECTRONIC, Channel.HYBRID)
 
     def clean(self) -> None:
+        self.clean_dates()
         if self.channel == Channel.ELECTRONIC:
             if self.non_electronic_reason:
                 raise ValidationError({"non_electronic_reason": _("An electronic service needs no reason.")})
@@ -90,6 +135,35 @@ class SubService(models.Model):
             raise ValidationError({"non_electronic_reason": _("Choose why this service is not fully electronic.")})
         if self.is_electronic and not self.eservice_url:
             raise ValidationError({"eservice_url": _("Give the address of the e-service page.")})
+
+
+class ServiceState(models.Model):
+    """What a service was from a day on: its channel (and why it is not electronic), its type and
+    whether it was offered. The state in force on day D is the latest one dated D or earlier
+    (SubService.states_keep writes them)."""
+
+    TRACKED = ("channel", "non_electronic_reason", "service_type", "active")
+
+    service = models.ForeignKey(SubService, on_delete=models.CASCADE, related_name="states", verbose_name=_("sub-service"))
+    effective_from = models.DateField(_("in force from"))
+    channel = models.CharField(_("delivery channel"), max_length=12, choices=Channel.choices)
+    non_electronic_reason = models.CharField(
+        _("reason it is not electronic"), max_length=12, choices=NonElectronicReason.choices, blank=True
+    )
+    service_type = models.CharField(_("type"), max_length=3, choices=ServiceType.choices)
+    active = models.BooleanField(_("active"))
+    recorded_at = models.DateTimeField(_("recorded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("state of a sub-service")
+        verbose_name_plural = _("states of the sub-service by date")
+        ordering = ["service", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "effective_from"], name="service_state_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} @ {self.effective_from}: {self.channel}"
 
 
 class WorkflowStage(models.Model):

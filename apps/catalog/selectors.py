@@ -1,14 +1,56 @@
 """Reads of the catalog: the public portal (no login) and the scoped management lists."""
 
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from apps.catalog.models import Channel, ServiceForm, ServiceType, SubService, WorkflowStage
+from apps.catalog.models import Channel, ServiceForm, ServiceState, ServiceType, SubService, WorkflowStage
 from apps.core import worktime
 from apps.core.scoping import scope_by_body
 from apps.core.text import search_key
 from apps.orgs.models import Body, Counter
+
+
+def service_states_on(day: dt.date, *, bodies=None) -> QuerySet[ServiceState]:
+    """The catalog on `day`: for each service then in the catalog (valid_from <= day <= valid_until)
+    and offered, the state in force that day — one row each, with its channel and type then.
+    `bodies` narrows it (a Body queryset or ids). One query with a correlated subquery; aggregate it."""
+    latest = (
+        ServiceState.objects.filter(service=OuterRef("service"), effective_from__lte=day)
+        .order_by("-effective_from", "-pk")
+        .values("pk")[:1]
+    )
+    qs = ServiceState.objects.filter(
+        Q(service__valid_until__isnull=True) | Q(service__valid_until__gte=day),
+        pk=Subquery(latest),
+        active=True,
+        service__valid_from__lte=day,
+    )
+    if bodies is not None:
+        qs = qs.filter(service__body__in=bodies)
+    return qs
+
+
+def services_on(day: dt.date, *, bodies=None) -> QuerySet[SubService]:
+    """The services of `bodies` (all when None) in force on `day`, each annotated with the channel
+    (`channel_on`), the reason it was not electronic (`reason_on`) and the type (`service_type_on`)
+    it had that day."""
+    states = service_states_on(day, bodies=bodies)
+    return SubService.objects.filter(states__in=states).annotate(
+        channel_on=F("states__channel"),
+        reason_on=F("states__non_electronic_reason"),
+        service_type_on=F("states__service_type"),
+    )
+
+
+def published_q(prefix: str = "") -> Q:
+    """Services the public catalog shows today: active and inside their days in the catalog."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}active": True, f"{prefix}valid_from__lte": today}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
+    )
 
 
 def service_search(qs: QuerySet[SubService], query: str) -> QuerySet[SubService]:
@@ -20,7 +62,7 @@ def service_search(qs: QuerySet[SubService], query: str) -> QuerySet[SubService]
 
 def public_service_list(*, query: str = "", channel: str = "", service_type: str = "", body_id: int | None = None) -> QuerySet[SubService]:
     """Active services for the public catalog, with the body joined: a constant number of queries."""
-    qs = SubService.objects.filter(active=True).select_related("body", "body__parent")
+    qs = SubService.objects.filter(published_q()).select_related("body", "body__parent")
     if query:
         qs = service_search(qs, query)
     if channel in Channel.values:
@@ -35,7 +77,7 @@ def public_service_list(*, query: str = "", channel: str = "", service_type: str
 def public_body_list() -> QuerySet[Body]:
     """Bodies that publish at least one active service, with their service counts."""
     return (
-        Body.objects.annotate(service_count=Count("services", filter=Q(services__active=True)))
+        Body.objects.annotate(service_count=Count("services", filter=published_q("services__")))
         .filter(service_count__gt=0)
         .select_related("parent")
         .order_by("name_fa")
@@ -45,7 +87,7 @@ def public_body_list() -> QuerySet[Body]:
 def public_service_get(*, pk: int) -> SubService:
     """One active service with its whole information document prefetched."""
     return (
-        SubService.objects.filter(active=True)
+        SubService.objects.filter(published_q())
         .select_related("body", "body__parent")
         .prefetch_related(
             Prefetch("stages", queryset=WorkflowStage.objects.select_related("responsible_unit")),
@@ -59,7 +101,7 @@ def public_service_get(*, pk: int) -> SubService:
 
 def public_service_form_get(*, service_pk: int, pk: int) -> ServiceForm:
     """A form or letter template of an active service, for download without login."""
-    return ServiceForm.objects.get(pk=pk, service_id=service_pk, service__active=True)
+    return ServiceForm.objects.filter(published_q("service__")).get(pk=pk, service_id=service_pk)
 
 
 def public_body_counters(*, body: Body) -> QuerySet[Counter]:
@@ -67,7 +109,7 @@ def public_body_counters(*, body: Body) -> QuerySet[Counter]:
     return (
         Counter.objects.filter(unit__body=body, active=True)
         .select_related("unit")
-        .prefetch_related(Prefetch("services", queryset=SubService.objects.filter(active=True).order_by("code")))
+        .prefetch_related(Prefetch("services", queryset=SubService.objects.filter(published_q()).order_by("code")))
         .order_by("unit__path", "number")
     )
 

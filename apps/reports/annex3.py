@@ -2,23 +2,34 @@
 
 - Table 2 (جدول ۲), sent by each body's headquarters to the national organisation: body, parent
   body, total services (G2C and G2B) and how many are delivered in person, electronically, both, or
-  outside the desk — one row per body that has a national headquarters.
+  outside the desk. Its rows are every body with a national headquarters and the bodies under such
+  a body (a provincial directorate under its ministry): the headquarters reports for its whole
+  organisation, which is what the "parent body" column is for.
 - Table 1 (جدول ۱), sent by the provincial planning organisation to the national organisation and the
   provincial council: the same for every body with units in the province, with the evaluator's two
   ratios of annex 2 §1 (b/a and (c+d)/a), the services whose declared channel the evaluator found
-  false, and the evaluator's §2 ratings — from the verified forms of that bimonth's audit round.
+  false, and the evaluator's §2 ratings.
 
-Channel counts come from the catalog (active services created before the end of the bimonth); the
-evaluator's figures only from verified forms, summed per body in SQL.
+One source for every figure of a row: the §1 rows of the body's forms of that bimonth's round that
+an evaluator verified — as verified, so with the body's corrections after a return. The counts
+a (all), b (in person), c (electronic), d (hybrid), e (outside) and G2C / G2B are counted per body
+in SQL, and the ratios are computed from those very counts (b/a is the b printed over the a
+printed). Table 1 reads the body's verified forms at units in the province, table 2 those at any
+of its units; a service declared on two verified forms (two units of one body) counts on each.
+
+A body with no verified form in the round gets an empty row (no count, no ratio) marked as such;
+beside it, for information only, how many services its catalog held on the bimonth's last day
+(`catalog_total`, apps.catalog.selectors.service_states_on), which enters no total and no ratio.
+The totals sum the rows with a verified form.
 """
 
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
-from apps.catalog.models import Channel, ServiceType, SubService
+from apps.catalog.selectors import service_states_on
 from apps.core.jalali import Period
 from apps.orgs.models import Body, OrgUnit, Province
-from apps.reports.figures import channel_block, pct, r1
+from apps.reports.figures import CHANNEL_COUNTS, channel_block, channel_counts, r1
 from apps.reports.scopes import Scope
 
 TABLE2_TITLE = "جدول ۲- قالب ارسال اطلاعات توسط ستاد مرکزی دستگاه‌های اجرایی به سازمان اداری و استخدامی کشور"
@@ -68,58 +79,67 @@ def bimonth(period: Period | str) -> Period:
     return period
 
 
-def _catalog_by_body(bodies, end) -> dict[int, dict]:
-    rows = (
-        SubService.objects.filter(active=True, created_at__lt=end, body__in=bodies)
-        .order_by()
-        .values("body_id")
-        .annotate(
-            total=Count("pk"),
-            in_person=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
-            electronic=Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
-            hybrid=Count("pk", filter=Q(channel=Channel.HYBRID)),
-            outside=Count("pk", filter=Q(channel=Channel.OUTSIDE)),
-            g2c=Count("pk", filter=Q(service_type=ServiceType.G2C)),
-            g2b=Count("pk", filter=Q(service_type=ServiceType.G2B)),
+COUNT_KEYS = tuple(CHANNEL_COUNTS)
+# The row of a body without a verified form: nothing is counted, so nothing is printed.
+_BLANK = dict.fromkeys(channel_block(dict.fromkeys(COUNT_KEYS, 0)), None)
+
+
+def _catalog_totals(bodies, day) -> dict[int, int]:
+    """For information beside an empty row: how many services each body's catalog held on `day`."""
+    rows = service_states_on(day, bodies=bodies).order_by().values("service__body_id").annotate(n=Count("pk"))
+    return {row["service__body_id"]: row["n"] for row in rows}
+
+
+def _rows(bodies, forms, period: Period) -> list[dict]:
+    """One row per body: its verified forms' §1 counts and ratios, or an empty row."""
+    evaluation = evaluator_by_body(forms)
+    catalog = _catalog_totals(bodies.values("pk"), period.end)
+    rows = []
+    for body in bodies.order_by("name_fa", "pk").values("pk", "name_fa", "parent__name_fa"):
+        e = evaluation.get(body["pk"])
+        rows.append(
+            {
+                "id": body["pk"],
+                "name": body["name_fa"],
+                "parent": body["parent__name_fa"] or "",
+                "verified": e is not None,
+                "forms": e["forms"] if e else 0,
+                "catalog_total": catalog.get(body["pk"], 0),
+                **(e["counts"] if e else _BLANK),
+                "evaluation": e or _EMPTY_EVALUATION,
+            }
         )
-    )
-    return {row.pop("body_id"): row for row in rows}
-
-
-_ZERO = {"total": 0, "in_person": 0, "electronic": 0, "hybrid": 0, "outside": 0, "g2c": 0, "g2b": 0}
-
-
-def _rows(bodies, end) -> list[dict]:
-    counts = _catalog_by_body(bodies.values("pk"), end)
-    return [
-        {
-            "id": body["pk"],
-            "name": body["name_fa"],
-            "parent": body["parent__name_fa"] or "",
-            **channel_block(counts.get(body["pk"], _ZERO)),
-        }
-        for body in bodies.order_by("name_fa", "pk").values("pk", "name_fa", "parent__name_fa")
-    ]
+    return rows
 
 
 def _totals(rows: list[dict]) -> dict:
-    keys = ("total", "in_person", "electronic", "hybrid", "outside", "g2c", "g2b")
-    return channel_block({key: sum(row[key] for row in rows) for key in keys})
+    """The sums of the rows with a verified form, with the ratios of those sums."""
+    verified = [row for row in rows if row["verified"]]
+    return channel_block({key: sum(row[key] for row in verified) for key in COUNT_KEYS})
 
 
 def table2_bodies(bodies=None):
-    """Bodies that report table 2: those with a national headquarters (narrowed to `bodies`)."""
-    qs = Body.objects.filter(pk__in=OrgUnit.objects.filter(level=OrgUnit.Level.HQ).values("body_id"))
+    """Bodies that report table 2: those with a national headquarters and the bodies under them
+    (two levels down), narrowed to `bodies` when given."""
+    with_hq = OrgUnit.objects.filter(level=OrgUnit.Level.HQ).values("body_id")
+    qs = Body.objects.filter(Q(pk__in=with_hq) | Q(parent__in=with_hq) | Q(parent__parent__in=with_hq))
     return qs if bodies is None else qs.filter(pk__in=bodies.values("pk"))
 
 
 def table2(*, period: Period | str, bodies=None, hq_only: bool = True) -> dict:
-    """Annex 3 table 2 for the bimonth: one row per body with a headquarters (in `bodies` when given;
-    every body of `bodies` when not `hq_only`)."""
+    """Annex 3 table 2 for the bimonth from the verified forms of the round: one row per body of
+    table2_bodies (in `bodies` when given; every body of `bodies` when not `hq_only`)."""
     period = bimonth(period)
-    _start, end = period.bounds()
-    rows = _rows(table2_bodies(bodies) if hq_only else bodies, end)
-    return {"title": TABLE2_TITLE, "period": str(period), "rows": rows, "totals": _totals(rows)}
+    qs = table2_bodies(bodies) if hq_only else bodies
+    forms = _verified(period).filter(body__in=qs.values("pk"))
+    rows = _rows(qs, forms, period)
+    return {
+        "title": TABLE2_TITLE,
+        "period": str(period),
+        "rows": rows,
+        "totals": _totals(rows),
+        "forms_verified": sum(row["forms"] for row in rows),
+    }
 
 
 # --- the evaluator's figures ----------------------------------------------------------------------
@@ -131,44 +151,36 @@ def _verified(period: Period):
     )
 
 
+_EMPTY_EVALUATION = {
+    "forms": 0,
+    "ratio_in_person": None,
+    "ratio_electronic": None,
+    "false_channel": 0,
+    "space": {},
+    "space_score": None,
+}
+
+
 def evaluator_by_body(forms) -> dict[int, dict]:
-    """Per body, over its verified forms: the §1 ratios pooled over the declared rows, the number of
-    services with a false channel, and each §2 item's mean evaluator rating (two grouped queries)."""
+    """Per body with a form among `forms` (verified ones): the §1 counts of their rows (`counts`,
+    with the two ratios computed from them), the number of services with a false channel, and
+    each §2 item's mean evaluator rating (three grouped queries)."""
+    result: dict[int, dict] = {}
+    for row in forms.order_by().values("body_id").annotate(n=Count("pk")):
+        counts = channel_block(dict.fromkeys(COUNT_KEYS, 0))
+        result[row["body_id"]] = {**_EMPTY_EVALUATION, "forms": row["n"], "space": {}, "counts": counts}
     rows = (
         AuditServiceRow.objects.filter(form__in=forms.values("pk"))
         .order_by()
         .values("form__body_id")
-        .annotate(
-            a=Count("pk"),
-            b=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
-            cd=Count("pk", filter=Q(channel__in=[Channel.ELECTRONIC, Channel.HYBRID])),
-            false=Count("pk", filter=Q(channel_false=True)),
-            forms=Count("form_id", distinct=True),
-        )
+        .annotate(**CHANNEL_COUNTS, false=Count("pk", filter=Q(channel_false=True)))
     )
-    result: dict[int, dict] = {}
     for row in rows:
-        result[row["form__body_id"]] = {
-            "forms": row["forms"],
-            "ratio_in_person": pct(row["b"], row["a"]),
-            "ratio_electronic": pct(row["cd"], row["a"]),
-            "false_channel": row["false"],
-            "space": {},
-            "space_score": None,
-        }
-    forms_per_body = forms.order_by().values("body_id").annotate(n=Count("pk"))
-    for row in forms_per_body:
-        result.setdefault(
-            row["body_id"],
-            {
-                "forms": 0,
-                "ratio_in_person": None,
-                "ratio_electronic": None,
-                "false_channel": 0,
-                "space": {},
-                "space_score": None,
-            },
-        )["forms"] = row["n"]
+        entry = result[row.pop("form__body_id")]
+        entry["false_channel"] = row.pop("false")
+        entry["counts"] = channel_block(row)
+        entry["ratio_in_person"] = entry["counts"]["ratio_in_person"]
+        entry["ratio_electronic"] = entry["counts"]["ratio_electronic"]
     items = (
         AuditSpaceItem.objects.filter(_RATED, form__in=forms.values("pk"))
         .order_by()
@@ -190,26 +202,13 @@ def rating_label(points: float | None) -> str:
 
 def table1(*, period: Period | str, province: Province | int, bodies=None) -> dict:
     """Annex 3 table 1 of a province for the bimonth: every body with units in the province (in
-    `bodies` when given), catalog counts, and the evaluator's figures from verified forms of the
-    round at units in the province."""
+    `bodies` when given), every figure from its verified forms of the round at units in the province."""
     period = bimonth(period)
     province_id = getattr(province, "pk", province)
-    _start, end = period.bounds()
     qs = Scope(Scope.PROVINCE, province_id).bodies()
     if bodies is not None:
         qs = qs.filter(pk__in=bodies.values("pk"))
-    rows = _rows(qs, end)
-    evaluation = evaluator_by_body(_verified(period).filter(unit__province_id=province_id))
-    empty = {
-        "forms": 0,
-        "ratio_in_person": None,
-        "ratio_electronic": None,
-        "false_channel": 0,
-        "space": {},
-        "space_score": None,
-    }
-    for row in rows:
-        row["evaluation"] = evaluation.get(row["id"], empty)
+    rows = _rows(qs, _verified(period).filter(unit__province_id=province_id), period)
     return {
         "title": TABLE1_TITLE,
         "period": str(period),
@@ -225,7 +224,8 @@ def table1(*, period: Period | str, province: Province | int, bodies=None) -> di
 
 def audit_summary(*, scope: Scope, period: Period) -> dict | None:
     """For a performance report: the audit rounds whose bimonth ends inside the period, how many
-    forms of the territory were verified, and the pooled evaluator figures; None without rounds."""
+    forms of the territory were verified, and the figures pooled over the verified forms' rows
+    (counts and ratios from the same rows); None without rounds."""
     bimonths = [
         Period(period.year, "B", n)
         for n in range(1, 7)
@@ -244,12 +244,9 @@ def audit_summary(*, scope: Scope, period: Period) -> dict | None:
     if not states["total"]:
         return None
     verified = forms.filter(state=AuditForm.State.VERIFIED)
-    channels = AuditServiceRow.objects.filter(form__in=verified.values("pk")).aggregate(
-        a=Count("pk"),
-        b=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
-        cd=Count("pk", filter=Q(channel__in=[Channel.ELECTRONIC, Channel.HYBRID])),
-        false=Count("pk", filter=Q(channel_false=True)),
-    )
+    declared = AuditServiceRow.objects.filter(form__in=verified.values("pk"))
+    channels = channel_counts(declared)
+    false_channel = declared.filter(channel_false=True).count()
     items = (
         AuditSpaceItem.objects.filter(_RATED, form__in=verified.values("pk"))
         .order_by()
@@ -265,9 +262,11 @@ def audit_summary(*, scope: Scope, period: Period) -> dict | None:
         "rounds": [str(b) for b in bimonths],
         "forms": states["total"],
         "verified": states["verified"],
-        "ratio_in_person": pct(channels["b"], channels["a"]),
-        "ratio_electronic": pct(channels["cd"], channels["a"]),
-        "false_channel": channels["false"],
+        # a…e of the verified forms' §1 rows, and the two ratios computed from these counts.
+        "channels": channels,
+        "ratio_in_person": channels["ratio_in_person"],
+        "ratio_electronic": channels["ratio_electronic"],
+        "false_channel": false_channel,
         "space": space,
         "space_score": r1(sum(s["score"] for s in space) / len(space)) if space else None,
     }

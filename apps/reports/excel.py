@@ -289,6 +289,15 @@ def report_xlsx(figures: dict) -> bytes:
     return _save(workbook)
 
 
+# The annex 2 §1 letters of the channel counts, in the order of the annex.
+_ANNEX_CHANNELS = (
+    ("b", "in_person", annex3.H_IN_PERSON),
+    ("c", "electronic", annex3.H_ELECTRONIC),
+    ("d", "hybrid", annex3.H_HYBRID),
+    ("e", "outside", annex3.H_OUTSIDE),
+)
+
+
 def _audit_sheet(workbook: Workbook, audit: dict) -> None:
     sheet = _sheet(workbook, "ممیزی")
     _title(sheet, "نتایج ممیزی استقرار میز خدمت", 3)
@@ -299,6 +308,12 @@ def _audit_sheet(workbook: Workbook, audit: dict) -> None:
             ["دوره‌های ممیزی", "، ".join(audit["rounds"])],
             ["فرم‌ها", audit["forms"]],
             ["فرم‌های صحه‌گذاری‌شده", audit["verified"]],
+            *(
+                [[f"{annex3.H_TOTAL} (a)", audit["channels"]["total"]]]
+                + [[f"{label} ({letter})", audit["channels"][key]] for letter, key, label in _ANNEX_CHANNELS]
+                if audit.get("channels")
+                else []
+            ),
             [annex3.H_RATIO_IN_PERSON, _v(audit["ratio_in_person"])],
             [annex3.H_RATIO_ELECTRONIC, _v(audit["ratio_electronic"])],
             [annex3.H_FALSE, audit["false_channel"]],
@@ -342,6 +357,9 @@ def _box_rows(sheet: Worksheet, rows: list[list], *, total: list) -> None:
 
 
 def _counts(row: dict) -> list:
+    if not row.get("verified", True):
+        # No verified form: no figure, and a word where the counts would be (annex3's rule).
+        return [f"فرم صحه‌گذاری‌شده ندارد (فهرست خدمات: {row['catalog_total']})", None, None, None, None]
     return [row["total"], row["in_person"], row["electronic"], row["hybrid"], row["outside"]]
 
 

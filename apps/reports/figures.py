@@ -14,8 +14,9 @@ day is the unit of time), so compiling a finished period again gives the same fi
   flagged (held) ratings left out;
 - audit scores: the last verified version of each form of the rounds whose bimonth ends in the
   period (frozen at verification, so reopening a form does not move a compiled figure);
-- the catalog has no history, so channel shares count the active services created before the end of
-  the period, as they stand when the report is compiled.
+- channel shares count the catalog as it stood on the period's last day (apps.catalog.selectors.
+  service_states_on): the services then in the catalog and offered, with the channel and type they
+  had that day, so a service added or moved to another channel later does not change a past report.
 Averages are computed from exact sums and counts (integers, durations), so no float summation order
 can change a figure between two runs.
 """
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 
-from apps.catalog.models import Channel, ServiceType, SubService
+from apps.catalog.models import Channel, ServiceType
+from apps.catalog.selectors import service_states_on
 from apps.core.jalali import Period
 from apps.core.text import to_persian_digits
 from apps.desk.models import RequestStage, ServiceRequest
@@ -249,19 +251,22 @@ def stage_figures(scope: Scope, start, end) -> dict:
 # --- catalog ---------------------------------------------------------------------------------------------
 
 
+# Annex 2 §1 totals over rows with `channel` and `service_type` (catalog states of a day, or audit
+# form rows): a all, b in person, c electronic, d hybrid, e outside, and G2C / G2B.
+CHANNEL_COUNTS = {
+    "total": Count("pk"),
+    "in_person": Count("pk", filter=Q(channel=Channel.IN_PERSON)),
+    "electronic": Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
+    "hybrid": Count("pk", filter=Q(channel=Channel.HYBRID)),
+    "outside": Count("pk", filter=Q(channel=Channel.OUTSIDE)),
+    "g2c": Count("pk", filter=Q(service_type=ServiceType.G2C)),
+    "g2b": Count("pk", filter=Q(service_type=ServiceType.G2B)),
+}
+
+
 def channel_counts(services) -> dict:
-    """Annex 2 §1 totals of a SubService queryset: a all, b in person, c electronic, d hybrid,
-    e outside, and G2C / G2B (one query)."""
-    row = services.aggregate(
-        total=Count("pk"),
-        in_person=Count("pk", filter=Q(channel=Channel.IN_PERSON)),
-        electronic=Count("pk", filter=Q(channel=Channel.ELECTRONIC)),
-        hybrid=Count("pk", filter=Q(channel=Channel.HYBRID)),
-        outside=Count("pk", filter=Q(channel=Channel.OUTSIDE)),
-        g2c=Count("pk", filter=Q(service_type=ServiceType.G2C)),
-        g2b=Count("pk", filter=Q(service_type=ServiceType.G2B)),
-    )
-    return channel_block(row)
+    """CHANNEL_COUNTS of a queryset, with the shares and the two ratios (one query)."""
+    return channel_block(services.aggregate(**CHANNEL_COUNTS))
 
 
 def channel_block(row: dict) -> dict:
@@ -278,8 +283,9 @@ def channel_block(row: dict) -> dict:
     }
 
 
-def catalog_services(scope: Scope, end):
-    return SubService.objects.filter(active=True, created_at__lt=end, body__in=scope.bodies().values("pk"))
+def catalog_services(scope: Scope, day: dt.date):
+    """The catalog states in force on `day` of the services of the scope's bodies."""
+    return service_states_on(day, bodies=scope.bodies().values("pk"))
 
 
 # --- satisfaction -------------------------------------------------------------------------------------------
@@ -588,7 +594,7 @@ def report_figures(
     step(15)
     figures["stages"] = stage_figures(scope, start, end)
     step(30)
-    figures["channels"] = channel_counts(catalog_services(scope, end))
+    figures["channels"] = channel_counts(catalog_services(scope, period.end))
     figures["satisfaction"] = satisfaction_figures(scope, period, start, end)
     step(45)
     figures["ratings"] = rating_figures(scope, start, end)

@@ -41,10 +41,14 @@ def test_the_demo_hook_opens_the_round_with_the_demo_directorates_form(db):
     round_ = seed_audit_demo(org)
     form = AuditForm.objects.get(round=round_, unit=org.provincial)
     version = form.version
+    previous = AuditForm.objects.exclude(round=round_).get(unit=org.provincial)
     seed_audit_demo(org)  # seed_demo runs again: nothing changes
 
     form.refresh_from_db()
     assert form.version == version
     assert form.state == AuditForm.State.DRAFT
     assert form.rows.count() == len(services)
-    assert AuditRound.objects.count() == 1
+    # The current round, and the previous bimonth's with the directorate's form verified once.
+    assert AuditRound.objects.count() == 2
+    assert previous.state == AuditForm.State.VERIFIED
+    assert AuditForm.objects.get(pk=previous.pk).version == previous.version

@@ -173,8 +173,9 @@ def test_import_queries_are_bounded_per_service_and_units_are_loaded_once(superv
         assert len(unit_lookups) == 1
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
-    # Per service: savepoint and release, the service, one bulk insert per part, the snapshot, the record.
-    assert counts[0] <= 20 + 16 * 200
+    # Per service: savepoint and release, the service and its first dated state, one bulk insert per
+    # part, the snapshot, the record.
+    assert counts[0] <= 20 + 17 * 200
     assert WorkflowStage.objects.filter(service__code="30000").count() == 6
 
 

@@ -330,6 +330,22 @@ def test_inactive_service_is_hidden_and_its_page_is_a_friendly_404(client):
     assert client.get(reverse("services:detail", args=[999999])).status_code == 404
 
 
+def test_a_service_outside_its_days_in_the_catalog_is_not_published(client):
+    """Withdrawn yesterday, or offered only from tomorrow: not on the list, its page a 404."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    withdrawn = SubServiceFactory(
+        code="911", valid_from=today - dt.timedelta(days=90), valid_until=today - dt.timedelta(days=1)
+    )
+    SubServiceFactory(code="912", valid_from=today + dt.timedelta(days=1))
+    SubServiceFactory(code="913", valid_from=today - dt.timedelta(days=90), valid_until=today)  # its last day
+    assert _codes(client.get(LIST)) == ["913"]
+    assert client.get(reverse("services:detail", args=[withdrawn.pk])).status_code == 404
+
+
 # --- forms ------------------------------------------------------------------------------------------
 
 

@@ -181,3 +181,35 @@ def test_a_second_load_keeps_request_documents_linked_to_the_catalog(demo, db):
     documents = RequestDocument.objects.all()
     assert documents.exists()
     assert not documents.filter(required__isnull=True).exists()
+
+
+def test_demo_catalog_is_in_force_before_every_demo_request(demo, db):
+    """Reports of past periods count the services the demo requests were made for."""
+    from apps.catalog.selectors import services_on
+    from apps.reports.figures import catalog_services, channel_counts
+    from apps.reports.scopes import Scope
+
+    oldest = ServiceRequest.objects.order_by("received_at").first()
+    first_day = timezone.localtime(oldest.received_at).date()
+    in_force = set(services_on(first_day).values_list("pk", flat=True))
+    assert set(ServiceRequest.objects.values_list("service_id", flat=True)) <= in_force
+    period = Period.containing(first_day, "Q")
+    body = Scope(Scope.BODY, oldest.service.body_id)
+    assert channel_counts(catalog_services(body, period.end))["total"] == len(in_force) == 12
+
+
+def test_demo_has_a_verified_form_of_the_previous_bimonth_in_annex_3(demo, db):
+    """The national auditor's table 2 of the last finished bimonth shows the directorate's verified
+    form, with the channel the body corrected after the evaluator returned it."""
+    from apps.reports import annex3
+
+    current = Period.containing(timezone.localdate(), "B")
+    previous = Period.containing(current.start - timezone.timedelta(days=1), "B")
+    form = AuditForm.objects.get(
+        round__year=previous.year, round__number=previous.number, unit__name="اداره کل راه و شهرسازی مازندران"
+    )
+    assert form.state == AuditForm.State.VERIFIED
+    assert form.rows.get(code="11040029").channel == "in_person"
+    row = next(r for r in annex3.table2(period=previous)["rows"] if r["verified"])
+    assert (row["name"], row["total"], row["in_person"]) == ("اداره کل راه و شهرسازی استان مازندران", 12, 4)
+    assert row["ratio_in_person"] == round(100 * 4 / 12, 1)

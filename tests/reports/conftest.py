@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.catalog.models import SubService
+from apps.catalog.models import ServiceState, SubService
 from apps.core.jalali import jalali_to_gregorian
 from apps.desk.models import RequestStage, ServiceRequest
 from apps.orgs.models import OrgUnit
@@ -96,8 +96,9 @@ def build_world() -> SimpleNamespace:
     other_service = SubServiceFactory(body=other, channel="electronic")
     WorkflowStageFactory(service=other_service, order=1, title="بررسی مدارک", responsible_unit=u4)
     SubServiceFactory(body=ministry, channel="in_person")
-    # In the catalog since the start of the year (a report counts services created by the period's end).
-    SubService.objects.update(created_at=at(1, 15))
+    # In the catalog since the start of the year (a report counts the catalog of the period's last day).
+    SubService.objects.update(created_at=at(1, 15), valid_from=at(1, 15).date())
+    ServiceState.objects.update(effective_from=at(1, 15).date())
 
     r1 = _request(
         roads_service, u1, received=at(4, 10), promised=at(4, 20), answered=at(4, 15), delivered=at(4, 16)

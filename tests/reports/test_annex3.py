@@ -1,4 +1,4 @@
-"""Annex 3 tables 1 and 2: catalog counts per body and the evaluator's figures from verified forms."""
+"""Annex 3 tables 1 and 2: every figure of a body's row from its verified forms of the round."""
 
 import pytest
 
@@ -9,53 +9,63 @@ from tests.factories import report_audit_form_verified
 B3 = "1405-B3"  # Mordad–Shahrivar 1405: the catalog of tests/reports/conftest.py exists by then
 
 
-def test_table2_lists_bodies_with_a_headquarters(world):
-    """Only the ministry has a national HQ: one row, its one in-person service."""
+def test_table2_lists_headquarters_bodies_and_the_bodies_under_them(world):
+    """The ministry has a national HQ; the two roads directorates are under it and the HQ reports
+    for them: three rows. Without a verified form a row is empty, its catalog given for information."""
     table = annex3.table2(period=B3)
-    assert [(r["name"], r["parent"], r["total"], r["in_person"], r["electronic"]) for r in table["rows"]] == [
-        ("وزارت راه و شهرسازی", "", 1, 1, 0),
+    assert [
+        (r["name"], r["parent"], r["verified"], r["total"], r["catalog_total"]) for r in table["rows"]
+    ] == [
+        ("اداره کل راه و شهرسازی مازندران", "وزارت راه و شهرسازی", False, None, 4),
+        ("اداره کل راه و شهرسازی گیلان", "وزارت راه و شهرسازی", False, None, 1),
+        ("وزارت راه و شهرسازی", "", False, None, 1),
     ]
+    assert (table["totals"]["total"], table["totals"]["ratio_in_person"], table["forms_verified"]) == (
+        0,
+        None,
+        0,
+    )
     assert table["title"].startswith("جدول ۲-")
 
 
-def test_table2_of_given_bodies_counts_each_channel(world):
+def test_table2_counts_the_verified_forms_of_each_body(world):
+    """GIVEN the roads directorate's verified forms at its provincial and county units and a form of
+    the registry still submitted THEN the roads row sums the two forms' rows and the registry row
+    is empty: a draft declaration is not a figure of the annex."""
     from apps.orgs.models import Body
 
+    report_audit_form_verified(
+        unit=world.u1, year=1405, number=3, channels=["in_person", "electronic", "outside"]
+    )
+    report_audit_form_verified(unit=world.u2, year=1405, number=3, channels=["hybrid"])
+    submitted = report_audit_form_verified(unit=world.u3, year=1405, number=3, channels=["in_person"])
+    submitted.state = "submitted"
+    submitted.save()
     bodies = Body.objects.filter(pk__in=[world.roads.pk, world.registry.pk])
     table = annex3.table2(period=B3, bodies=bodies, hq_only=False)
     rows = {r["name"]: r for r in table["rows"]}
     roads = rows["اداره کل راه و شهرسازی مازندران"]
-    assert (
-        roads["parent"],
-        roads["total"],
-        roads["in_person"],
-        roads["electronic"],
-        roads["hybrid"],
-        roads["outside"],
-    ) == (
-        "وزارت راه و شهرسازی",
+    assert (roads["forms"], roads["total"], roads["in_person"], roads["electronic"], roads["hybrid"]) == (
+        2,
         4,
         1,
         1,
         1,
-        1,
     )
-    assert (roads["g2c"], roads["g2b"]) == (3, 1)
-    assert (table["totals"]["total"], table["totals"]["in_person"], table["totals"]["electronic"]) == (
-        6,
-        2,
-        2,
-    )
+    assert (roads["outside"], roads["ratio_in_person"], roads["ratio_electronic"]) == (1, 25.0, 50.0)
+    registry = rows["اداره کل ثبت اسناد مازندران"]
+    assert (registry["verified"], registry["total"], registry["catalog_total"]) == (False, None, 2)
+    assert (table["totals"]["total"], table["totals"]["in_person"], table["forms_verified"]) == (4, 1, 2)
 
 
-def test_table2_counts_no_service_created_after_the_bimonth(world):
-    assert annex3.table2(period="1405-B1")["rows"][0]["total"] == 1  # created 1405/01/15: inside B1
-    from apps.catalog.models import SubService
+def test_table2_notes_only_the_catalog_in_force_on_the_bimonths_last_day(world):
+    from apps.catalog.models import ServiceState, SubService
 
-    SubService.objects.filter(body=world.ministry).update(
-        created_at=world.requests[0].received_at.replace(year=2027)
-    )
-    assert annex3.table2(period=B3)["rows"][0]["total"] == 0
+    assert annex3.table2(period="1405-B1")["rows"][2]["catalog_total"] == 1  # from 1405/01/15: inside B1
+    later = world.requests[0].received_at.date().replace(year=2027)
+    SubService.objects.filter(body=world.ministry).update(valid_from=later)
+    ServiceState.objects.filter(service__body=world.ministry).update(effective_from=later)
+    assert annex3.table2(period=B3)["rows"][2]["catalog_total"] == 0
 
 
 def test_table1_has_every_body_of_the_province_with_the_evaluators_figures(world):
@@ -91,10 +101,11 @@ def test_table1_has_every_body_of_the_province_with_the_evaluators_figures(world
     rows = {r["name"]: r for r in table["rows"]}
     assert set(rows) == {"اداره کل راه و شهرسازی مازندران", "اداره کل ثبت اسناد مازندران"}
     roads = rows["اداره کل راه و شهرسازی مازندران"]
+    # The counts are those of the 8 verified rows, the very rows the ratios are computed from.
     assert (roads["total"], roads["in_person"], roads["electronic"], roads["hybrid"], roads["outside"]) == (
-        4,
-        1,
-        1,
+        8,
+        3,
+        3,
         1,
         1,
     )
@@ -105,9 +116,10 @@ def test_table1_has_every_body_of_the_province_with_the_evaluators_figures(world
     assert evaluation["false_channel"] == 1
     assert evaluation["space"] == {"1": 87.5, "2": 75.0, "3": 50.0, "4": 0.0}
     assert evaluation["space_score"] == 53.1  # (87.5 + 75 + 50 + 0) / 4 = 53.125
-    assert rows["اداره کل ثبت اسناد مازندران"]["evaluation"]["forms"] == 0
+    registry = rows["اداره کل ثبت اسناد مازندران"]
+    assert (registry["evaluation"]["forms"], registry["total"], registry["catalog_total"]) == (0, None, 2)
     assert table["forms_verified"] == 2
-    assert table["totals"]["total"] == 6
+    assert table["totals"]["total"] == 8
     assert annex3.rating_label(75.0) == "خوب"
     assert annex3.rating_label(87.5) == ""
 
@@ -142,3 +154,15 @@ def test_audit_summary_of_a_quarter_pools_its_rounds(world):
 def test_annex3_tables_are_bimonthly():
     with pytest.raises(ValueError, match="bimonthly"):
         annex3.table2(period="1405-Q2")
+
+
+def test_annex3_tables_take_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    """Counted per body in SQL: more bodies and forms do not mean more queries."""
+    for unit in (world.u1, world.u2, world.u3, world.u4):
+        report_audit_form_verified(unit=unit, year=1405, number=3, channels=["in_person", "electronic"])
+    with django_assert_max_num_queries(5):
+        table = annex3.table2(period=B3)
+    assert table["forms_verified"] == 3  # the two roads directorates' forms; the registry has no HQ
+    with django_assert_max_num_queries(6):
+        table = annex3.table1(period=B3, province=world.mazandaran)
+    assert table["forms_verified"] == 3

@@ -122,11 +122,13 @@ def test_annex3_table1_pdf_has_the_official_headers_in_landscape(audited):
         assert reads(text, phrase), phrase
     assert "B3" not in text
     assert "B۳" not in text
-    # The roads row, read left to right: forms 1; §2 25 50 75 100; false 1; ratios 50 50; e d c b 1 1 1 1; a 4.
-    assert reads(text, "۱ ۲۵ ۵۰ ۷۵ ۱۰۰ ۱ ۵۰ ۵۰ ۱ ۱ ۱ ۱ ۴")
+    # The roads row, read left to right: forms 1; §2 25 50 75 100; false 1; ratios 50 50; e d c b 0 1 1 2;
+    # a 4 — the counts of the verified form's rows, so b/a = 2/4 and (c+d)/a = 2/4 as printed.
+    assert reads(text, "۱ ۲۵ ۵۰ ۷۵ ۱۰۰ ۱ ۵۰ ۵۰ ۰ ۱ ۱ ۲ ۴")
+    assert reads(text, "فرم صحه‌گذاری‌شده‌ای ندارد")  # the registry's row
 
 
-def test_annex3_table2_pdf_and_excel(world):
+def test_annex3_table2_pdf_and_excel(audited):
     from django.utils import timezone
 
     from apps.core.pdf import render_pdf
@@ -144,7 +146,7 @@ def test_annex3_table2_pdf_and_excel(world):
         "عنوان دستگاه اصلی",
         "میز خدمت الکترونیکی",
         "مجموع",
-        "۸",
+        "فرم صحه‌گذاری‌شده‌ای ندارد",
     ):
         assert reads(text, phrase), phrase
 
@@ -162,7 +164,7 @@ def test_annex3_table2_pdf_and_excel(world):
     ):
         assert header in cells
     total_row = next(row for row in sheet.iter_rows(values_only=True) if row[1] == "مجموع")
-    assert total_row[3:8] == (8, 3, 3, 1, 1)
+    assert total_row[3:8] == (4, 2, 1, 1, 0)  # the one verified form: the roads directorate's
 
 
 def test_annex3_table1_excel_has_the_evaluators_columns(audited):
@@ -172,7 +174,7 @@ def test_annex3_table1_excel_has_the_evaluators_columns(audited):
         row for row in sheet.iter_rows(values_only=True) if row[1] == "اداره کل راه و شهرسازی مازندران"
     )
     # No., body, parent, a–e, b/a, (c+d)/a, false, §2 × 4, forms
-    assert roads[3:] == (4, 1, 1, 1, 1, 50.0, 50.0, 1, 100.0, 75.0, 50.0, 25.0, 1)
+    assert roads[3:] == (4, 2, 1, 1, 0, 50.0, 50.0, 1, 100.0, 75.0, 50.0, 25.0, 1)
 
 
 def test_bimonthly_audit_report_prints_table1(audited, settings, tmp_path):

@@ -189,9 +189,14 @@ def test_annex3_table1_screen_pdf_and_excel_for_the_auditors_province(client, wo
 def test_annex3_table2_is_scoped_to_readable_bodies(client, world, national, roads_supervisor):
     url = reverse("reports:annex3_table2")
     client.force_login(national)
+    # The ministry has the headquarters, and reports for the directorates under it.
     assert [r["name"] for r in client.get(url, {"period": "1405-B3"}).context["table"]["rows"]] == [
-        "وزارت راه و شهرسازی"
+        "اداره کل راه و شهرسازی مازندران",
+        "اداره کل راه و شهرسازی گیلان",
+        "وزارت راه و شهرسازی",
     ]
-    client.force_login(roads_supervisor)  # a provincial directorate has no headquarters: no row
-    assert client.get(url, {"period": "1405-B3"}).context["table"]["rows"] == []
+    client.force_login(roads_supervisor)  # a directorate's supervisor sees the row of the directorate
+    assert [r["name"] for r in client.get(url, {"period": "1405-B3"}).context["table"]["rows"]] == [
+        "اداره کل راه و شهرسازی مازندران"
+    ]
     assert client.get(url, {"period": "1405-B3", "format": "xlsx"}).status_code == 200

@@ -134,6 +134,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "faqs",
         "forms",
         "units",
+        "states",
         Prefetch("counters", queryset=Counter.objects.select_related("unit")),
     )
     totals = selectors.service_total_duration(service)
