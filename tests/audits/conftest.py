@@ -9,6 +9,7 @@ Catalog of the directorate (totals a = 5, b = 2, c = 1, d = 1, e = 1):
 plus an inactive service and another body's service, which no form lists.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -63,7 +64,9 @@ def _service(body, code, channel, reason="", stages=1, unit=None, **fields):
         title=TITLES.get(code, f"خدمت {code}"),
         channel=channel,
         non_electronic_reason=reason,
-        **fields,
+        # In the catalog long before any round a test opens (a round lists the catalog of its
+        # bimonth's last day).
+        **{"valid_from": dt.date(2024, 3, 20), **fields},
     )
     for order in range(1, stages + 1):
         WorkflowStageFactory(service=service, order=order, **({"responsible_unit": unit} if unit else {}))
