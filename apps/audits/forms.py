@@ -9,10 +9,11 @@ from django import forms
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from apps.audits.models import AuditServiceRow, AuditSpaceItem
+from apps.audits.models import AuditEvidence, AuditServiceRow, AuditSpaceItem
 from apps.catalog.models import Channel
 from apps.core import limits
 from apps.core.forms import NumericInput, PortalForm, PortalModelForm
+from apps.core.uploads import UploadField
 
 
 def _url_field(name: str) -> forms.URLField:
@@ -144,6 +145,30 @@ class ReturnForm(PortalForm):
         widget=_note(3),
         help_text=_("Required when you return the form."),
     )
+
+
+class EvidenceForm(PortalForm):
+    """A photo or document of the site visit, attached together with any evaluator action."""
+
+    file = UploadField(
+        label=_("Photo or document of the visit"),
+        kind="documents",
+        required=False,
+        widget=forms.FileInput,
+        help_text=_(
+            "A photo (JPEG, PNG), a PDF or a Word file, at most 5 MB. Photos lose their location tags."
+        ),
+    )
+    section = forms.TypedChoiceField(
+        label=_("Section"),
+        coerce=int,
+        choices=AuditEvidence.Section.choices,
+        initial=AuditEvidence.Section.WHOLE,
+        # Only read when a file is attached; a post without it (no file) is not an error.
+        required=False,
+        empty_value=AuditEvidence.Section.WHOLE,
+    )
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=300)
 
 
 def changed_values(formset, *, key: str = "pk") -> dict[int, dict]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.text import Truncator
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from apps.audits import selectors, services
 from apps.audits.forms import (
     EvaluationForm,
+    EvidenceForm,
     ReturnForm,
     RowBodyFormSet,
     RowEvaluatorFormSet,
@@ -28,13 +29,14 @@ from apps.audits.forms import (
     SpaceEvaluatorFormSet,
     changed_values,
 )
-from apps.audits.models import AuditForm, AuditServiceRow, AuditSpaceItem
+from apps.audits.models import AuditEvidence, AuditForm, AuditServiceRow, AuditSpaceItem
 from apps.core.access import get_or_404, role_required
 from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
 from apps.core.text import search_query
+from apps.core.uploads import DOCUMENTS, private_file_response
 from apps.orgs.models import Staff
 
 
@@ -155,7 +157,7 @@ class SpaceView:
     ev: Any = None
 
 
-def _formsets(form: AuditForm, perms: Permissions, data=None) -> dict[str, Any]:
+def _formsets(form: AuditForm, perms: Permissions, data=None, files=None) -> dict[str, Any]:
     """The bound or unbound forms of the part the user may edit now (none when read-only)."""
     if perms.edit_body:
         return {
@@ -168,6 +170,7 @@ def _formsets(form: AuditForm, perms: Permissions, data=None) -> dict[str, Any]:
             "space": SpaceEvaluatorFormSet(data, queryset=form.space_items.all(), prefix="space"),
             "evaluation": EvaluationForm(data, initial={"improvement_points": form.improvement_points}),
             "return": ReturnForm(data),
+            "evidence": EvidenceForm(data, files, prefix="evidence"),
         }
     return {}
 
@@ -179,6 +182,7 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
     rows = [RowView(r, **{part: row_forms.get(r.pk)}) for r in form.rows.all()]
     space = [SpaceView(i, **{part: space_forms.get(i.pk)}) for i in form.space_items.all()]
     desk_rows = [r for r in rows if r.row.at_in_person_desk]
+    evidence = _evidence_by_section(form)
     pcts = [r.row.docs_at_request_pct for r in desk_rows if r.row.docs_at_request_pct is not None]
     return {
         "form": form,
@@ -198,7 +202,25 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
         "ratings": AuditSpaceItem.Rating.choices,
         "channels": AuditServiceRow._meta.get_field("channel").choices,
         "satisfaction": form.satisfaction or {},
+        "evidence": evidence,
+        "evidence_items": [item for group in evidence for item in group.items],
     }
+
+
+@dataclass
+class EvidenceGroup:
+    section: int
+    label: str
+    items: list[AuditEvidence]
+
+
+def _evidence_by_section(form: AuditForm) -> list[EvidenceGroup]:
+    """The form's evidence in section order (one query, uploader joined), sections without any left out."""
+    groups: dict[int, EvidenceGroup] = {}
+    for item in form.evidence.select_related("uploaded_by"):
+        group = groups.setdefault(item.section, EvidenceGroup(item.section, item.get_section_display(), []))
+        group.items.append(item)
+    return [groups[k] for k in sorted(groups)]
 
 
 @role_required(*selectors.AUDIT_ROLES)
@@ -214,7 +236,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 BODY_ACTIONS = ("save", "submit", "refresh")
-EVALUATOR_ACTIONS = ("evaluate", "verify", "return")
+EVALUATOR_ACTIONS = ("evaluate", "verify", "return", "remove_evidence")
 
 
 def _form_post(
@@ -234,7 +256,16 @@ def _form_post(
             services.audit_form_refresh(form=form, by=staff, expected_version=version)
             messages.success(request, _("§4 and §6 were read again from the portal's data of the period."))
             return done
-        formsets = _formsets(form, perms, request.POST)
+        if action == "remove_evidence":
+            try:
+                services.audit_evidence_remove(
+                    evidence_id=_int(request.POST.get("evidence")) or 0, form=form, by=staff
+                )
+            except AuditEvidence.DoesNotExist as exc:
+                raise Http404 from exc
+            messages.success(request, _("The file was removed from the form."))
+            return done
+        formsets = _formsets(form, perms, request.POST, request.FILES)
         if not all(f.is_valid() for f in formsets.values()):
             messages.error(
                 request, _("Nothing was saved yet: correct the fields marked below and save again.")
@@ -262,6 +293,16 @@ def _form_post(
             expected_version=version,
             improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
         )
+        evidence = formsets["evidence"].cleaned_data
+        if evidence.get("file"):
+            services.audit_evidence_add(
+                form=form,
+                by=staff,
+                file=evidence["file"],
+                section=evidence["section"],
+                caption=evidence["caption"],
+            )
+            messages.success(request, _("The file was attached to the form."))
         if action == "verify":
             services.audit_form_verify(form=form, by=staff)
             messages.success(request, _("The form was verified."))
@@ -293,6 +334,14 @@ def audit_form_pdf_bytes(form: AuditForm, *, request=None) -> bytes:
     return render_pdf("pdf/audit_form.html", context, request=request)
 
 
+@role_required(*selectors.AUDIT_ROLES)
+def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """A photo or document of the visit, to whoever may see the form, only as the type it is."""
+    form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    item = get_or_404(lambda pk: form.evidence.get(pk=pk), pk=evidence_pk)
+    return private_file_response(item.file, allowed=DOCUMENTS, filename=f"audit-{form.pk}-evidence-{item.pk}")
+
+
 # --- history ------------------------------------------------------------------------------------
 
 _ACTIONS = {
@@ -304,11 +353,14 @@ _ACTIONS = {
     "evaluation_updated": gettext_lazy("Evaluation edited"),
     "verified": gettext_lazy("Verified"),
     "returned": gettext_lazy("Returned for correction"),
+    "evidence_added": gettext_lazy("Evidence of the visit attached"),
+    "evidence_removed": gettext_lazy("Evidence of the visit removed"),
 }
 _TOP_LABELS = {
     "satisfaction_overall": gettext_lazy("Overall satisfaction index (§6)"),
     "services": gettext_lazy("Services"),
     "round": gettext_lazy("Audit round"),
+    "evidence_file": gettext_lazy("File"),
 }
 _EMPTY = "—"
 
@@ -433,4 +485,5 @@ urlpatterns = [
     path("forms/<int:pk>/", form_detail, name="form_detail"),
     path("forms/<int:pk>/form.pdf", form_pdf, name="form_pdf"),
     path("forms/<int:pk>/history/", form_history, name="form_history"),
+    path("forms/<int:pk>/evidence/<int:evidence_pk>/", evidence_file, name="evidence_file"),
 ]
