@@ -11,8 +11,12 @@ Who reads what:
 What is not in the queryset answers 404.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime as dt
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from apps.core.jalali import Period
 from apps.core.scoping import scope_queryset
 from apps.orgs import roles
 from apps.orgs.models import Body, County, OrgUnit, Province
@@ -132,3 +136,22 @@ def table1_bodies(user) -> QuerySet[Body] | None:
     if roles.is_national(user) or reader_province_id(user) is not None:
         return None
     return readable_bodies(user)
+
+
+def annex3_working_period(user, *, today: dt.date | None = None) -> Period:
+    """The bimonth an annex 3 table opens on: the round being worked — the latest round with a form
+    in the reader's scope not verified yet — or else the current bimonth (one query of the forms). Auditors open
+    the tables while they verify a round, not two months after it."""
+    from apps.audits.models import AuditForm
+
+    open_forms = scope_queryset(
+        AuditForm.objects.exclude(state=AuditForm.State.VERIFIED), user, unit_field="unit"
+    )
+    latest = (
+        open_forms.order_by("-round__year", "-round__number")
+        .values_list("round__year", "round__number")
+        .first()
+    )
+    if latest:
+        return Period(latest[0], "B", latest[1])
+    return Period.containing(today or timezone.localdate(), "B")

@@ -5,8 +5,8 @@ low, and the evaluator attaches a photo taken on the visit."""
 import io
 
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from apps.audits.models import AuditEvidence, AuditForm
 from tests.e2e.conftest import PHONE
@@ -64,11 +64,11 @@ def test_on_a_phone_the_supervisor_declares_and_the_evaluator_attaches_a_photo_a
     browser,
     live_server,
     login,
-    audited,
+    audited,  # noqa: F811
     shot,
     no_horizontal_overflow,
     photo,
-    media,  # noqa: F811
+    media,
 ):
     """GIVEN a round opened with the directorate's form
     WHEN at 360 px the supervisor corrects a channel and rates §2 and submits, then the province's
@@ -150,9 +150,9 @@ def test_on_a_tablet_the_form_does_not_scroll_sideways_either(
     browser,
     live_server,
     login,
-    audited,
+    audited,  # noqa: F811
     shot,
-    no_horizontal_overflow,  # noqa: F811
+    no_horizontal_overflow,
 ):
     context, page = _phone(browser, login, audited["supervisor"], viewport=TABLET)
     page.goto(f"{live_server.url}/audits/forms/{audited['form'].pk}/")
