@@ -81,6 +81,16 @@ def report_list(*, user) -> QuerySet[Report]:
     return qs.filter(body__in=bodies)
 
 
+def reports_in_progress(*, user) -> QuerySet[Report]:
+    """The compilations the user asked for that are queued or running (the newest five): the list
+    page shows their progress."""
+    return (
+        report_list(user=user)
+        .filter(requested_by=user, status__in=(Report.Status.PENDING, Report.Status.RUNNING))
+        .order_by("-created_at")[:5]
+    )
+
+
 def requestable_scopes(user) -> list[tuple[Scope, str]]:
     """The scopes the user may ask a report for, each with its name, broadest first."""
     if not can_read_reports(user):

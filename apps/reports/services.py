@@ -97,9 +97,9 @@ def report_request(*, kind: str, period: Period | str, scope: Scope, by=None) ->
 def _queue(*, kind: str, period: str, scope: Scope) -> None:
     from apps.reports.tasks import reports_compile_period
 
-    # A broker outage leaves the report PENDING; it goes stale and the next request or nightly run
-    # queues it again.
-    enqueue_on_commit(reports_compile_period, kind=kind, period=period, scope=scope.key)
+    # With no broker to take it the compilation runs in a thread of this process, so the page that
+    # asked shows its progress; a report left PENDING goes stale and is queued again.
+    enqueue_on_commit(reports_compile_period, background=True, kind=kind, period=period, scope=scope.key)
 
 
 def _claim(*, kind: str, period: Period, scope: Scope) -> Report | None:
