@@ -176,3 +176,66 @@ def _pdf() -> SimpleUploadedFile:
     out = io.BytesIO()
     Image.new("RGB", (200, 280), "white").save(out, format="PDF")
     return SimpleUploadedFile("minutes.pdf", out.getvalue(), content_type="application/pdf")
+
+
+def test_a_photo_attached_to_a_page_refused_for_another_field_is_kept_for_the_next_try(client, submitted):
+    """GIVEN the evaluator attaches a photo but rates a §2 item with a value the form refuses
+    WHEN the page comes back and they correct the rating and save, without attaching again
+    THEN the kept photo is attached, once."""
+    org, form = submitted
+    client.force_login(org.auditor.user)
+    page = client.get(_url("form_detail", form))
+    data = _post_data(page, "evaluate", **{"space-0-evaluator_rating": "splendid"})
+    data.update({"evidence-file": _photo(), "evidence-section": "2", "evidence-caption": "باجه"})
+
+    refused = client.post(_url("form_detail", form), data)
+
+    assert refused.status_code == 200
+    assert not AuditEvidence.objects.exists()
+    evidence_form = refused.context["formsets"]["evidence"]
+    token = evidence_form.data["evidence-kept"]
+    assert token
+    assert "visit" in refused.content.decode()  # the kept file is named on the page
+    # The page shown again posts the same fields (the helper reads them from an unbound page).
+    again = _post_data(
+        client.get(_url("form_detail", form)), "evaluate", **{"space-0-evaluator_rating": "good"}
+    )
+    again.update({"evidence-kept": token, "evidence-section": "2", "evidence-caption": "باجه"})
+    assert client.post(_url("form_detail", form), again).status_code == 302
+    evidence = AuditEvidence.objects.get()
+    assert (evidence.section, evidence.caption, evidence.file_type) == (2, "باجه", "jpg")
+
+
+def test_a_kept_file_is_worth_nothing_to_another_user(client, submitted, audit_org):
+    from apps.core.uploads import upload_keep
+
+    org, form = submitted
+    token = upload_keep(_clean(_photo()), owner=f"user:{org.supervisor.user.pk}")
+    client.force_login(org.auditor.user)
+    page = client.get(_url("form_detail", form))
+    data = _post_data(page, "evaluate")
+    data.update({"evidence-kept": token, "evidence-section": "1"})
+
+    response = client.post(_url("form_detail", form), data)
+
+    assert response.status_code == 200
+    assert response.context["formsets"]["evidence"].errors["file"]
+    assert not AuditEvidence.objects.exists()
+
+
+def test_the_form_page_reads_its_evidence_in_one_query(client, submitted, django_assert_num_queries):
+    org, form = submitted
+    client.force_login(org.auditor.user)
+    services.audit_evidence_add(form=form, by=org.auditor, file=_clean(_photo()), section=1)
+    url = _url("form_detail", form)
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for section in (2, 3, 0):
+        services.audit_evidence_add(form=form, by=org.auditor, file=_clean(_photo()), section=section)
+    with django_assert_num_queries(len(one)):
+        page = client.get(url)
+    assert sum(len(g.items) for g in page.context["evidence"]) == 4

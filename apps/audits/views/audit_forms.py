@@ -157,7 +157,7 @@ class SpaceView:
     ev: Any = None
 
 
-def _formsets(form: AuditForm, perms: Permissions, data=None, files=None) -> dict[str, Any]:
+def _formsets(form: AuditForm, perms: Permissions, data=None, files=None, owner: str = "") -> dict[str, Any]:
     """The bound or unbound forms of the part the user may edit now (none when read-only)."""
     if perms.edit_body:
         return {
@@ -170,7 +170,7 @@ def _formsets(form: AuditForm, perms: Permissions, data=None, files=None) -> dic
             "space": SpaceEvaluatorFormSet(data, queryset=form.space_items.all(), prefix="space"),
             "evaluation": EvaluationForm(data, initial={"improvement_points": form.improvement_points}),
             "return": ReturnForm(data),
-            "evidence": EvidenceForm(data, files, prefix="evidence"),
+            "evidence": EvidenceForm(data, files, prefix="evidence", owner=owner),
         }
     return {}
 
@@ -265,8 +265,10 @@ def _form_post(
                 raise Http404 from exc
             messages.success(request, _("The file was removed from the form."))
             return done
-        formsets = _formsets(form, perms, request.POST, request.FILES)
+        formsets = _formsets(form, perms, request.POST, request.FILES, owner=f"user:{request.user.pk}")
         if not all(f.is_valid() for f in formsets.values()):
+            if "evidence" in formsets:
+                formsets["evidence"].keep_upload()
             messages.error(
                 request, _("Nothing was saved yet: correct the fields marked below and save again.")
             )
