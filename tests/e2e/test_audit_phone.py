@@ -9,7 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from apps.audits.models import AuditEvidence, AuditForm
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.test_audit import WAIT, audited  # noqa: F401 - the fixture of the desktop journey
 from tests.i18n import fa as _fa
 
@@ -115,6 +115,11 @@ def test_on_a_phone_the_supervisor_declares_and_the_evaluator_attaches_a_photo_a
     assert _bar_height(page) <= MAX_BAR_PX
     no_horizontal_overflow(page)
     shot(page, "audit-phone-2-evaluating")
+    # As the auditor sees it: the bar stuck to the bottom of the screen over the §2 B cards.
+    page.locator("#id_space-2-evaluator_note").scroll_into_view_if_needed()
+    bar = page.locator(".au-actions").bounding_box()
+    assert bar["y"] + bar["height"] <= PHONE["height"] + 1
+    page.screenshot(path=str(ARTIFACTS / "audit-phone-2-viewport.png"))
     with page.expect_navigation():
         page.click("#verify-form")
     expect(page.locator("#form-state")).to_have_text(_fa("Verified"))
