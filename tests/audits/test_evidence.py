@@ -13,7 +13,7 @@ from apps.audits.models import AuditEvidence, AuditForm, AuditSpaceItem
 from apps.core.models import ChangeRecord
 from tests.audits.test_views import _post_data
 from tests.factories import audit_round_opened
-from tests.pdf_utils import pdf_text, reads
+from tests.pdf_utils import keep_pdf, pdf_text, reads
 
 RATED = {item: {"body_rating": "good", "body_note": ""} for item in AuditSpaceItem.Item.values}
 
@@ -150,7 +150,9 @@ def test_the_form_pdf_lists_the_evidence_as_an_annex(client, submitted):
     )
     client.force_login(org.supervisor.user)
 
-    text = pdf_text(client.get(_url("form_pdf", form)).content)
+    pdf = client.get(_url("form_pdf", form)).content
+    keep_pdf(pdf, "audit-form-evidence")
+    text = pdf_text(pdf)
 
     assert reads(text, "پیوست — مستندات و تصاویر بازدید ارزیاب")
     assert reads(text, "باجه سالمندان")
