@@ -55,7 +55,7 @@ def test_the_progress_endpoint_reports_status_and_progress_to_readers_only(clien
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # the thread sees only what is committed
 @pytest.mark.parametrize("broker", ["none", "down"])
 def test_without_a_broker_the_compilation_runs_beside_the_request_and_the_list_follows_it(
     client, world, settings, monkeypatch, broker
