@@ -67,6 +67,7 @@ def test_on_a_phone_the_supervisor_declares_and_the_evaluator_attaches_a_photo_a
     audited,  # noqa: F811
     shot,
     no_horizontal_overflow,
+    axe_check,
     photo,
     media,
 ):
@@ -125,6 +126,7 @@ def test_on_a_phone_the_supervisor_declares_and_the_evaluator_attaches_a_photo_a
     expect(page.locator("#form-state")).to_have_text(_fa("Verified"))
     expect(page.locator(".au-evidence-item img")).to_have_count(1)
     no_horizontal_overflow(page)
+    axe_check(page)
     page.locator("#evidence").scroll_into_view_if_needed()
     shot(page, "audit-phone-3-verified")
 
