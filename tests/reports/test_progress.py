@@ -100,3 +100,19 @@ def test_without_a_broker_the_compilation_runs_beside_the_request_and_the_list_f
     report.refresh_from_db()
     assert (report.status, report.progress) == (Report.Status.DONE, 100)
     assert client.get(reverse("reports:progress", args=[report.pk])).json()["finished"] is True
+
+
+def test_the_schedules_reports_are_not_compiled_in_a_web_thread(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Only a compilation someone asked for (and waits for) runs beside the request; the nightly
+    schedule's reports go to the worker (here: eager, in the caller)."""
+    settings.JOBS_BACKGROUND_THREADS = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _queued = report_request(
+            kind="quarterly_county", period="1405-Q2", scope=Scope(Scope.COUNTY, world.sari.pk)
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("job-")]
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE
