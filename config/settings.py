@@ -173,6 +173,10 @@ CELERY_TIMEZONE = "Asia/Tehran"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Long jobs someone waits for (report compilations) run in a thread of the web process when no
+# broker takes them (none configured, or down), so the page that asked shows their progress
+# (apps.core.jobs). Tests run them inline instead.
+JOBS_BACKGROUND_THREADS = env_bool("JOBS_BACKGROUND_THREADS", True)
 
 # Audit rounds (SPEC §6): the default deadlines of a new round in working days (an administrator may
 # change them per round), the window a returned form gets, and how many working days before a due

@@ -10,6 +10,8 @@ from tests.factories import OrgUnitFactory, staff_user
 def _isolated(settings):
     # Fast hashing in tests; rate-limit counters must not leak from one test to the next.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Jobs run where the test can see them finish (tests of the background thread switch it on).
+    settings.JOBS_BACKGROUND_THREADS = False
     cache.clear()
     messaging.outbox.clear()
     yield

@@ -9,10 +9,11 @@ from django import forms
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from apps.audits.models import AuditServiceRow, AuditSpaceItem
+from apps.audits.models import AuditEvidence, AuditServiceRow, AuditSpaceItem
 from apps.catalog.models import Channel
 from apps.core import limits
 from apps.core.forms import NumericInput, PortalForm, PortalModelForm
+from apps.core.uploads import UploadField
 
 
 def _url_field(name: str) -> forms.URLField:
@@ -164,6 +165,67 @@ class ReopenForm(PortalForm):
         widget=_note(3),
         help_text=_("Kept in the form's history; the verified version stays readable there."),
     )
+
+
+class EvidenceForm(PortalForm):
+    """A photo or document of the site visit, attached together with any evaluator action. When the
+    page comes back with an error elsewhere, a file that passed its checks is kept (apps.core.uploads
+    `upload_keep`) and travels with the page as a signed token: nothing is attached twice on site."""
+
+    file = UploadField(
+        label=_("Photo or document of the visit"),
+        kind="documents",
+        required=False,
+        widget=forms.FileInput,
+        help_text=_(
+            "A photo (JPEG, PNG), a PDF or a Word file, at most 5 MB. Photos lose their location tags."
+        ),
+    )
+    section = forms.TypedChoiceField(
+        label=_("Section"),
+        coerce=int,
+        choices=AuditEvidence.Section.choices,
+        initial=AuditEvidence.Section.WHOLE,
+        # Only read when a file is attached; a post without it (no file) is not an error.
+        required=False,
+        empty_value=AuditEvidence.Section.WHOLE,
+    )
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=300)
+    kept = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def __init__(self, *args, owner: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and not getattr(self.data, "_mutable", True):
+            self.data = self.data.copy()  # the kept-file token is written into it when shown again
+        self.owner = owner
+        self.kept_name = ""
+
+    def clean(self):
+        from apps.core.uploads import upload_kept
+
+        data = super().clean()
+        token = data.get("kept")
+        if not data.get("file") and token and "file" not in self.errors:
+            kept = upload_kept(token, owner=self.owner)
+            if kept is None:
+                self.add_error("file", _("The file attached before has expired: attach it again."))
+            else:
+                data["file"] = kept
+                self.kept_name = kept.original_name or kept.name
+        return data
+
+    def keep_upload(self) -> None:
+        """After a failed submission: keep the file if it passed its checks, for the page shown again."""
+        from apps.core.uploads import upload_keep
+
+        self.is_valid()  # the view may have stopped at an earlier invalid form
+        value = self.cleaned_data.get("file")
+        if value and "file" not in self.errors:
+            if not self.kept_name:
+                self.data[self.add_prefix("kept")] = upload_keep(value, owner=self.owner)
+                self.kept_name = getattr(value, "original_name", "") or value.name
+        elif "file" in self.errors:
+            self.data[self.add_prefix("kept")] = ""
 
 
 def changed_values(formset, *, key: str = "pk") -> dict[int, dict]:

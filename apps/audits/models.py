@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.catalog.models import Channel, NonElectronicReason, ServiceType
 from apps.core import limits
 from apps.core.jalali import Period
+from apps.core.uploads import PrivateFileField
 
 BIMONTHS = 6
 
@@ -482,3 +483,47 @@ class AuditNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_id} {self.event} {self.channel} → {self.staff_id}"
+
+
+def audit_evidence_path(instance: "AuditEvidence", filename: str) -> str:
+    return f"audit-evidence/{instance.form.round.year}-{instance.form.round.number}/{instance.form_id}/{filename}"
+
+
+class AuditEvidence(models.Model):
+    """A photo or document the evaluator took on the site visit, attached to one section of a form
+    (or to the whole form). Taken in through apps.core.uploads (type read from the content, photos
+    re-encoded without their GPS tags) and served only to people who may see the form."""
+
+    class Section(models.IntegerChoices):
+        WHOLE = 0, _("The whole form")
+        S1 = 1, _("§1 Where the services are delivered")
+        S2 = 2, _("§2 The desk's space and staffing")
+        S3 = 3, _("§3 Informing about the services")
+        S4 = 4, _("§4 Services at the in-person desk")
+        S5 = 5, _("§5 Services at the electronic desk")
+        S6 = 6, _("§6 Applicants' satisfaction")
+
+    form = models.ForeignKey(
+        AuditForm, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("audit form")
+    )
+    section = models.PositiveSmallIntegerField(_("section"), choices=Section.choices, default=Section.WHOLE)
+    file = PrivateFileField(_("file"), upload_to=audit_evidence_path, kind="documents")
+    # The extension of the detected type (jpg, png, pdf, docx, doc): photos show as thumbnails.
+    file_type = models.CharField(_("file type"), max_length=8, editable=False)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        "orgs.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence of an audit form")
+        verbose_name_plural = _("evidence of audit forms")
+        ordering = ["form", "section", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.get_section_display()
+
+    @property
+    def is_photo(self) -> bool:
+        return self.file_type in ("jpg", "png")

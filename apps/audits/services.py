@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from apps.audits import selectors
 from apps.audits.models import (
     BIMONTHS,
+    AuditEvidence,
     AuditForm,
     AuditFormVersion,
     AuditNotice,
@@ -699,6 +700,58 @@ def audit_form_submit(*, form: AuditForm, by: Staff, expected_version: int | Non
 
 
 # --- the evaluator's part -----------------------------------------------------------------------
+
+
+# --- evidence of the site visit -------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_evidence_add(
+    *, form: AuditForm, by: Staff, file, section: int = 0, caption: str = ""
+) -> AuditEvidence:
+    """Attach a photo or document of the visit to a section; `file` is the checked copy from
+    apps.core.uploads.upload_clean. Only the evaluator, while the form is theirs to edit."""
+    form = _locked(form.pk, None)
+    _require_evaluator(form, by, states=AuditForm.EVALUATOR_EDITABLE)
+    if section not in AuditEvidence.Section.values:
+        raise ValidationError(_("Choose the section the file belongs to."))
+    evidence = AuditEvidence.objects.create(
+        form=form,
+        section=section,
+        file=file,
+        file_type=getattr(file, "detected_type", "") or file.name.rsplit(".", 1)[-1][:8],
+        caption=(caption or "").strip(),
+        uploaded_by=by,
+    )
+    change_record(
+        target=form,
+        action="evidence_added",
+        actor=_user(by),
+        after={
+            "evidence_file": f"{evidence.get_section_display()}: {evidence.caption or evidence.file_type}"
+        },
+    )
+    return evidence
+
+
+@transaction.atomic
+def audit_evidence_remove(*, evidence_id: int, form: AuditForm, by: Staff) -> None:
+    """Take a file off the form (and out of storage) while the evaluation is still open."""
+    form = _locked(form.pk, None)
+    _require_evaluator(form, by, states=AuditForm.EVALUATOR_EDITABLE)
+    evidence = AuditEvidence.objects.select_for_update().get(pk=evidence_id, form=form)
+    label = f"{evidence.get_section_display()}: {evidence.caption or evidence.file_type}"
+    name = evidence.file.name
+    evidence.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: evidence.file.storage.delete(name))
+    change_record(
+        target=form,
+        action="evidence_removed",
+        actor=_user(by),
+        before={"evidence_file": label},
+        after={"evidence_file": ""},
+    )
 
 
 def _start(form: AuditForm, by: Staff) -> None:

@@ -11,8 +11,12 @@ Who reads what:
 What is not in the queryset answers 404.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime as dt
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from apps.core.jalali import Period
 from apps.core.scoping import scope_queryset
 from apps.orgs import roles
 from apps.orgs.models import Body, County, OrgUnit, Province
@@ -77,6 +81,16 @@ def report_list(*, user) -> QuerySet[Report]:
     return qs.filter(body__in=bodies)
 
 
+def reports_in_progress(*, user) -> QuerySet[Report]:
+    """The compilations the user asked for that are queued or running (the newest five): the list
+    page shows their progress."""
+    return (
+        report_list(user=user)
+        .filter(requested_by=user, status__in=(Report.Status.PENDING, Report.Status.RUNNING))
+        .order_by("-created_at")[:5]
+    )
+
+
 def requestable_scopes(user) -> list[tuple[Scope, str]]:
     """The scopes the user may ask a report for, each with its name, broadest first."""
     if not can_read_reports(user):
@@ -132,3 +146,22 @@ def table1_bodies(user) -> QuerySet[Body] | None:
     if roles.is_national(user) or reader_province_id(user) is not None:
         return None
     return readable_bodies(user)
+
+
+def annex3_working_period(user, *, today: dt.date | None = None) -> Period:
+    """The bimonth an annex 3 table opens on: the round being worked — the latest round with a form
+    in the reader's scope not verified yet — or else the current bimonth (one query of the forms). Auditors open
+    the tables while they verify a round, not two months after it."""
+    from apps.audits.models import AuditForm
+
+    open_forms = scope_queryset(
+        AuditForm.objects.exclude(state=AuditForm.State.VERIFIED), user, unit_field="unit"
+    )
+    latest = (
+        open_forms.order_by("-round__year", "-round__number")
+        .values_list("round__year", "round__number")
+        .first()
+    )
+    if latest:
+        return Period(latest[0], "B", latest[1])
+    return Period.containing(today or timezone.localdate(), "B")

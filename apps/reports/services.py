@@ -90,16 +90,19 @@ def report_request(*, kind: str, period: Period | str, scope: Scope, by=None) ->
     report.status, report.progress, report.error, report.requested_by = Status.PENDING, 0, "", by
     report.started_at = report.finished_at = None
     report.save()
-    _queue(kind=kind, period=str(period), scope=scope)
+    _queue(kind=kind, period=str(period), scope=scope, someone_waits=by is not None)
     return report, True
 
 
-def _queue(*, kind: str, period: str, scope: Scope) -> None:
+def _queue(*, kind: str, period: str, scope: Scope, someone_waits: bool = False) -> None:
     from apps.reports.tasks import reports_compile_period
 
-    # A broker outage leaves the report PENDING; it goes stale and the next request or nightly run
-    # queues it again.
-    enqueue_on_commit(reports_compile_period, kind=kind, period=period, scope=scope.key)
+    # Asked for by a person and no broker to take it: the compilation runs in a thread of this web
+    # process, so the page that asked shows its progress. The schedule's reports wait for the worker.
+    # A report left PENDING goes stale and is queued again.
+    enqueue_on_commit(
+        reports_compile_period, background=someone_waits, kind=kind, period=period, scope=scope.key
+    )
 
 
 def _claim(*, kind: str, period: Period, scope: Scope) -> Report | None:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.utils import translation
+from playwright.sync_api import expect
 
 from apps.orgs import roles
 from apps.reports.figures import ranking_formula
@@ -63,20 +64,28 @@ def test_national_auditor_compiles_a_quarterly_report_on_demand(
     shot(page, "reports-list-1280")
     page.click(".rp-request button[type=submit]")
 
-    page.wait_for_url(re.compile(r"/reports/\d+/status/$"))
+    # Back on the list that asked, which follows the compilation.
+    page.wait_for_url(re.compile(r"/reports/#report-\d+$"))
     assert queued == [
         {"kind": "quarterly_province", "period": "1405-Q2", "scope": f"province:{world.mazandaran.pk}"}
     ]
-    assert page.locator("meta[http-equiv=refresh]").count() == 1
-    assert "در صف" in page.inner_text("main")
+    item = page.locator(".rp-compiling-item")
+    expect(item).to_have_count(1)
+    assert "در صف" in item.inner_text()
     shot(page, "reports-progress-1280")
 
     # The worker picks the task up (here: in the test's thread) …
     report = report_compile(
         kind="quarterly_province", period="1405-Q2", scope=Scope(Scope.PROVINCE, world.mazandaran.pk)
     )
-    # … and the next self-refresh of the progress page (every 3 s) lands on the report.
-    page.wait_for_url(re.compile(rf"/reports/{report.pk}/$"), timeout=10_000)
+    # … and the list's next poll (every 2 s) shows it done, its link now opening the report.
+    expect(item.locator("[data-status]")).to_have_class(re.compile("rp-status-done"), timeout=10_000)
+    expect(item.locator("progress")).to_have_js_property("value", 100)
+    expect(item.locator("a")).to_have_attribute("href", f"/reports/{report.pk}/")
+    shot(page, "reports-progress-done-1280")
+    with page.expect_navigation():
+        item.locator("a").click()
+    page.wait_for_url(re.compile(rf"/reports/{report.pk}/$"))
     main = page.inner_text("main")
     with translation.override("fa"):
         assert f"{report.get_kind_display()} — مازندران" in main

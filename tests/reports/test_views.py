@@ -119,7 +119,8 @@ def test_on_demand_form_queues_and_the_status_page_refreshes_until_done(
     client, world, provincial, monkeypatch, django_capture_on_commit_callbacks
 ):
     """GIVEN a broker that has not run the task yet WHEN the auditor asks for Sari's quarter THEN the
-    status page shows the queued report and refreshes itself; once compiled it goes to the report."""
+    list that asked shows it queued and the status page refreshes itself; once compiled it goes to
+    the report."""
     queued = []
     monkeypatch.setattr(
         "apps.reports.tasks.reports_compile_period.apply_async", lambda kwargs, **options: queued.append(kwargs)
@@ -132,16 +133,21 @@ def test_on_demand_form_queues_and_the_status_page_refreshes_until_done(
         )
     report = Report.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("reports:status", args=[report.pk])
+    assert response["Location"] == f"{reverse('reports:list')}#report-{report.pk}"  # the page that asked
     assert queued == [{"kind": "quarterly_county", "period": "1405-Q2", "scope": f"county:{world.sari.pk}"}]
-    page = client.get(response["Location"])
+    listing = client.get(reverse("reports:list"))
+    assert [r.pk for r in listing.context["in_progress"]] == [report.pk]
+    assert reverse("reports:progress", args=[report.pk]) in listing.content.decode()
+    status_url = reverse("reports:status", args=[report.pk])
+    page = client.get(status_url)
     assert re.search(r'<meta http-equiv="refresh" content="3">', page.content.decode())
     assert page.context["report"].status == Report.Status.PENDING
 
     report_compile(kind="quarterly_county", period="1405-Q2", scope=Scope(Scope.COUNTY, world.sari.pk))
-    done = client.get(response["Location"])
+    done = client.get(status_url)
     assert done.status_code == 302
     assert done["Location"] == reverse("reports:detail", args=[report.pk])
+    assert client.get(reverse("reports:list")).context["in_progress"] == []
 
 
 def test_on_demand_form_refuses_scopes_and_periods_that_do_not_fit(client, world, provincial):

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.text import Truncator
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from apps.audits import scores, selectors, services
 from apps.audits.forms import (
     EvaluationForm,
+    EvidenceForm,
     ReopenForm,
     ReturnForm,
     RowBodyFormSet,
@@ -31,7 +32,7 @@ from apps.audits.forms import (
     SpaceEvaluatorFormSet,
     changed_values,
 )
-from apps.audits.models import AuditForm, AuditFormVersion, AuditServiceRow, AuditSpaceItem
+from apps.audits.models import AuditEvidence, AuditForm, AuditFormVersion, AuditServiceRow, AuditSpaceItem
 from apps.core.access import get_or_404, role_required
 from apps.core.jalali import format_date
 from apps.core.paging import CappedPaginator
@@ -39,6 +40,7 @@ from apps.core.pdf import pdf_response, render_pdf
 from apps.core.services import change_history
 from apps.core.templatetags.portal import digits
 from apps.core.text import search_query
+from apps.core.uploads import DOCUMENTS, private_file_response
 from apps.orgs import roles
 from apps.orgs.models import Staff
 
@@ -212,7 +214,9 @@ class SpaceView:
     changed: list[Previous] = field(default_factory=list)
 
 
-def _formsets(form: AuditForm, perms: Permissions, data=None, *, action: str = "") -> dict[str, Any]:
+def _formsets(
+    form: AuditForm, perms: Permissions, data=None, files=None, *, owner: str = "", action: str = ""
+) -> dict[str, Any]:
     """The bound or unbound forms of the part the user may edit now (none when read-only).
 
     The formsets read their own copies of the rows: validating a model form writes the posted
@@ -233,6 +237,7 @@ def _formsets(form: AuditForm, perms: Permissions, data=None, *, action: str = "
             "space": SpaceEvaluatorFormSet(data, queryset=space, prefix="space"),
             "evaluation": EvaluationForm(data, initial={"improvement_points": form.improvement_points}),
             "return": ReturnForm(data, returning=action == "return"),
+            "evidence": EvidenceForm(data, files, prefix="evidence", owner=owner),
         }
     return {}
 
@@ -264,6 +269,7 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
         for i in form.space_items.all()
     ]
     desk_rows = [r for r in rows if r.row.at_in_person_desk]
+    evidence = _evidence_by_section(form)
     pcts = [r.row.docs_at_request_pct for r in desk_rows if r.row.docs_at_request_pct is not None]
     return {
         "form": form,
@@ -287,6 +293,8 @@ def _detail_context(form: AuditForm, perms: Permissions, formsets: dict[str, Any
         "since_return_rows": sum(1 for r in rows if r.changed or r.added),
         "since_return_items": sum(1 for s in space if s.changed),
         "desk_corrections": len(selectors.audit_form_desk_corrections(form=form)) if perms.edit_body else 0,
+        "evidence": evidence,
+        "evidence_items": [item for group in evidence for item in group.items],
         **_round_context(form, perms),
     }
 
@@ -310,6 +318,22 @@ def _round_context(form: AuditForm, perms: Permissions, sections: dict | None = 
     }
 
 
+@dataclass
+class EvidenceGroup:
+    section: int
+    label: str
+    items: list[AuditEvidence]
+
+
+def _evidence_by_section(form: AuditForm) -> list[EvidenceGroup]:
+    """The form's evidence in section order (one query, uploader joined), sections without any left out."""
+    groups: dict[int, EvidenceGroup] = {}
+    for item in form.evidence.select_related("uploaded_by"):
+        group = groups.setdefault(item.section, EvidenceGroup(item.section, item.get_section_display(), []))
+        group.items.append(item)
+    return [groups[k] for k in sorted(groups)]
+
+
 @role_required(*selectors.AUDIT_ROLES)
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole annex 2 form; the body's part editable by its supervisor in draft/returned, the
@@ -323,7 +347,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 BODY_ACTIONS = ("save", "submit", "refresh", "refresh_all")
-EVALUATOR_ACTIONS = ("evaluate", "verify", "return")
+EVALUATOR_ACTIONS = ("evaluate", "verify", "return", "remove_evidence")
 
 
 def _refusal(form: AuditForm, perms: Permissions, action: str) -> str:
@@ -376,8 +400,21 @@ def _form_post(
                     % {"n": digits(kept)},
                 )
             return done
-        formsets = _formsets(form, perms, request.POST, action=action)
+        if action == "remove_evidence":
+            try:
+                services.audit_evidence_remove(
+                    evidence_id=_int(request.POST.get("evidence")) or 0, form=form, by=staff
+                )
+            except AuditEvidence.DoesNotExist as exc:
+                raise Http404 from exc
+            messages.success(request, _("The file was removed from the form."))
+            return done
+        formsets = _formsets(
+            form, perms, request.POST, request.FILES, owner=f"user:{request.user.pk}", action=action
+        )
         if not all(f.is_valid() for f in formsets.values()):
+            if "evidence" in formsets:
+                formsets["evidence"].keep_upload()
             messages.error(
                 request, _("Nothing was saved yet: correct the fields marked below and save again.")
             )
@@ -468,6 +505,16 @@ def _form_save(
         expected_version=version,
         improvement_points=formsets["evaluation"].cleaned_data["improvement_points"],
     )
+    evidence = formsets["evidence"].cleaned_data
+    if evidence.get("file"):
+        services.audit_evidence_add(
+            form=form,
+            by=staff,
+            file=evidence["file"],
+            section=evidence["section"],
+            caption=evidence["caption"],
+        )
+        messages.success(request, _("The file was attached to the form."))
     if action == "verify":
         services.audit_form_verify(form=form, by=staff)
         messages.success(request, _("The form was verified."))
@@ -492,6 +539,14 @@ def audit_form_pdf_bytes(form: AuditForm, *, request=None) -> bytes:
     return render_pdf("pdf/audit_form.html", context, request=request)
 
 
+@role_required(*selectors.AUDIT_ROLES)
+def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """A photo or document of the visit, to whoever may see the form, only as the type it is."""
+    form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
+    item = get_or_404(lambda pk: form.evidence.get(pk=pk), pk=evidence_pk)
+    return private_file_response(item.file, allowed=DOCUMENTS, filename=f"audit-{form.pk}-evidence-{item.pk}")
+
+
 # --- history ------------------------------------------------------------------------------------
 
 _ACTIONS = {
@@ -504,6 +559,8 @@ _ACTIONS = {
     "verified": gettext_lazy("Verified"),
     "returned": gettext_lazy("Returned for correction"),
     "reopened": gettext_lazy("Reopened after verification"),
+    "evidence_added": gettext_lazy("Evidence of the visit attached"),
+    "evidence_removed": gettext_lazy("Evidence of the visit removed"),
 }
 _TOP_LABELS = {
     "satisfaction_overall": gettext_lazy("Overall satisfaction index (§6)"),
@@ -512,6 +569,7 @@ _TOP_LABELS = {
     "round": gettext_lazy("Audit round"),
     "version": gettext_lazy("Verified version"),
     "score": gettext_lazy("Audit score"),
+    "evidence_file": gettext_lazy("File"),
 }
 _EMPTY = "—"
 
@@ -639,4 +697,5 @@ urlpatterns = [
     path("forms/<int:pk>/history/", form_history, name="form_history"),
     path("forms/<int:pk>/reopen/", form_reopen, name="form_reopen"),
     path("forms/<int:pk>/versions/<int:number>/", form_version, name="form_version"),
+    path("forms/<int:pk>/evidence/<int:evidence_pk>/", evidence_file, name="evidence_file"),
 ]

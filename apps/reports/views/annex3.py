@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 from apps.core.access import role_required
 from apps.core.pdf import pdf_response, render_pdf
 from apps.reports import annex3, excel, selectors
-from apps.reports.forms import Annex3Form, default_period
+from apps.reports.forms import Annex3Form
 
 
 def _respond(request: HttpRequest, *, table: dict, name: str, form: Annex3Form) -> HttpResponse:
@@ -50,7 +50,7 @@ def _data(request: HttpRequest, **defaults):
 @require_safe
 def annex3_table2(request: HttpRequest) -> HttpResponse:
     """Table 2: the bodies with a headquarters the reader may see, one row each."""
-    form = Annex3Form(_data(request, period=default_period("B")))
+    form = Annex3Form(_data(request, period=str(selectors.annex3_working_period(request.user))))
     if not form.is_valid():
         return render(request, "reports/annex3_table2.html", {"form": form}, status=400)
     bodies = selectors.readable_bodies(request.user)
@@ -66,7 +66,10 @@ def annex3_table1(request: HttpRequest) -> HttpResponse:
     if not provinces:
         raise Http404
     form = Annex3Form(
-        _data(request, period=default_period("B"), province=str(provinces[0].pk)), provinces=provinces
+        _data(
+            request, period=str(selectors.annex3_working_period(request.user)), province=str(provinces[0].pk)
+        ),
+        provinces=provinces,
     )
     if not form.is_valid():
         if "province" in form.errors and request.GET.get("province"):

@@ -2,8 +2,9 @@
 
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -45,6 +46,7 @@ def _list_page(request: HttpRequest, form: ReportRequestForm, *, status: int = 2
             "page": page,
             "reports": page.object_list,
             "periods": {letter: default_period(letter) for letter in "QBH"},
+            "in_progress": list(selectors.reports_in_progress(user=request.user)),
         },
         status=status,
     )
@@ -60,7 +62,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @role_required(*selectors.READER_ROLES)
 @require_POST
 def report_new(request: HttpRequest) -> HttpResponse:
-    """Queue a report on demand and go to its progress page."""
+    """Queue a report on demand and go back to the list, which shows its progress."""
     form = _request_form(request.user, request.POST)
     if not form.is_valid():
         return _list_page(request, form, status=400)
@@ -68,7 +70,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
     report, _queued = report_request(
         kind=data["kind"], period=data["period"], scope=data["scope_obj"], by=request.user
     )
-    return redirect("reports:status", pk=report.pk)
+    report.refresh_from_db(fields=["status"])
+    if report.status == Report.Status.DONE:  # compiled within the request (no broker, no threads)
+        return redirect("reports:detail", pk=report.pk)
+    return redirect(f"{reverse('reports:list')}#report-{report.pk}")
 
 
 def _readable(request: HttpRequest, pk: int) -> Report:
@@ -85,6 +90,25 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "reports/report_status.html", {"report": report, "refresh": not report.is_finished}
     )
+
+
+@role_required(*selectors.READER_ROLES)
+@require_safe
+def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """Status and progress of a compilation as JSON, polled by the page that asked for it."""
+    report = _readable(request, pk)
+    done = report.status == Report.Status.DONE
+    response = JsonResponse(
+        {
+            "status": report.status,
+            "label": str(report.get_status_display()),
+            "progress": report.progress,
+            "finished": report.is_finished,
+            "url": reverse("reports:detail" if done else "reports:status", args=[report.pk]),
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(*selectors.READER_ROLES)
