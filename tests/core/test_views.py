@@ -166,7 +166,8 @@ def test_a_first_visit_cannot_lose_its_csrf_cookie_to_a_request_beside_the_page(
 
     # The icon, and any other missing address fetched beside it, set no cookie.
     icon = csrf_client.__class__().get("/favicon.ico")
-    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
     assert settings.CSRF_COOKIE_NAME not in icon.cookies
     missing = csrf_client.__class__().get("/no-such-asset.png")
     assert missing.status_code == 404
