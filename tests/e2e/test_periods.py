@@ -3,6 +3,8 @@ report form and annex 3 offer them in words, a code typed the way right-to-left 
 ("B3-1405") is understood, and an error names the period in words with its code reading left to
 right. Screenshots: test-artifacts/periods-*.png."""
 
+import re
+
 import pytest
 
 from apps.orgs import roles
@@ -54,7 +56,7 @@ def test_report_form_offers_periods_in_words_and_explains_a_wrong_one(
     page.fill("#id_period_1", "")
     page.select_option("#id_period_0", label="سه‌ماهه دوم ۱۴۰۵")
     page.click(".rp-request button[type=submit]")
-    page.wait_for_url("**/status/")
+    page.wait_for_url(re.compile(r"/reports/#report-\d+$"))
     assert queued == ["1405-Q2"]
 
 
