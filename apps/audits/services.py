@@ -457,6 +457,25 @@ def audit_round_deadlines_set(*, round_: AuditRound) -> AuditRound:
     return round_
 
 
+def _forms_deadlines_fill(round_: AuditRound) -> None:
+    """Due dates for the forms of a round opened before rounds had deadlines: the self-declaration's
+    from the round's opening, the evaluation's (forms already submitted) as a submission sets it."""
+    forms = list(
+        round_.forms.filter(Q(declaration_due__isnull=True) | Q(evaluation_due__isnull=True)).select_related(
+            "unit__province"
+        )
+    )
+    for form in forms:
+        if form.declaration_due is None:
+            form.declaration_due = _form_declaration_due(round_, form.unit)
+        if form.evaluation_due is None and form.declared_at and form.state != AuditForm.State.RETURNED:
+            start = max(form.declared_at, form.declaration_due)
+            form.evaluation_due = working_days_after(
+                start, round_.evaluation_days, province=form.unit.province
+            )
+    AuditForm.objects.bulk_update(forms, ["declaration_due", "evaluation_due"])
+
+
 def _notify_on_commit(form: AuditForm, event: str, event_key: str = "", note: str = "") -> None:
     from apps.audits.tasks import audit_form_notify
 
@@ -481,6 +500,8 @@ def audit_round_open(*, year: int, number: int, today: dt.date | None = None) ->
             round_.opened_at = dt.datetime.combine(today, dt.time(9), tzinfo=worktime.TEHRAN)
         _round_deadlines(round_)
         round_.save(update_fields=["opened_at", "declaration_due", "evaluation_due"])
+        if not created:
+            _forms_deadlines_fill(round_)
     # Two openers at once (beat and a person) queue here instead of racing on audit_form_once_per_unit.
     round_ = AuditRound.objects.select_for_update().get(pk=round_.pk)
     audited = list(OrgUnit.objects.filter(level__in=AUDITED_LEVELS).select_related("body").order_by("path"))

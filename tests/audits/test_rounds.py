@@ -106,6 +106,33 @@ def test_an_administrator_changing_the_days_moves_the_due_dates_of_draft_forms(a
     assert AuditForm.objects.get(unit=audit_org.hq).declaration_due == dt.date(2027, 3, 18)
 
 
+@pytest.mark.usefixtures("nowruz")
+def test_a_round_opened_before_rounds_had_deadlines_gets_them_when_the_daily_opener_runs(audit_org):
+    """GIVEN the round of Bahman–Esfand 1405 opened on 2027-03-17 as it was before rounds had due
+    dates (none on the round or its forms), one form already submitted on 2027-03-18
+    WHEN the round is opened again (beat's daily opener does it for the current round)
+    THEN the round and every form get the due dates they would have had, and the submitted form its
+    evaluation's, counted from the declaration's due date: nothing is left that can never be overdue."""
+    round_ = services.audit_round_open(year=1405, number=6, today=dt.date(2027, 3, 17))
+    dues = (round_.declaration_due, round_.evaluation_due)
+    expected = {f.pk: f.declaration_due for f in round_.forms.all()}
+    submitted = _form(audit_org, round_)
+    type(round_).objects.filter(pk=round_.pk).update(declaration_due=None, evaluation_due=None)
+    round_.forms.update(declaration_due=None, evaluation_due=None)
+    AuditForm.objects.filter(pk=submitted.pk).update(state="submitted", declared_at=dt.date(2027, 3, 18))
+
+    round_ = services.audit_round_open(year=1405, number=6)
+
+    assert (round_.declaration_due, round_.evaluation_due) == dues
+    assert dues[0] > dt.date(2027, 3, 24)  # past Nowruz
+    assert {f.pk: f.declaration_due for f in round_.forms.all()} == expected
+    submitted.refresh_from_db()
+    assert submitted.evaluation_due == services.working_days_after(
+        expected[submitted.pk], round_.evaluation_days, province=audit_org.unit.province
+    )
+    assert AuditForm.objects.filter(round=round_, state="draft", evaluation_due__isnull=False).count() == 0
+
+
 def test_submission_and_return_set_the_next_due_dates(audit_org, settings):
     settings.AUDIT_RETURN_DAYS = 5
     round_ = services.audit_round_open_current()
