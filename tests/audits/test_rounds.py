@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.audits import notices, services
 from apps.audits.models import AuditForm, AuditFormVersion, AuditNotice, AuditServiceRow, AuditSpaceItem
 from apps.audits.tasks import audit_deadlines_notify
+from apps.audits.views.audit_forms import audit_form_pdf_bytes
 from apps.core import messaging
 from apps.core.jalali import Period
 from apps.core.models import Holiday
@@ -23,6 +24,7 @@ from apps.orgs import roles
 from apps.reports.figures import audit_rounds_in, ranking_figures
 from apps.reports.scopes import Scope
 from tests.factories import BodyFactory, OrgUnitFactory, SubServiceFactory, answered_request, staff_user
+from tests.pdf_utils import keep_pdf, pdf_text, reads
 
 RATED = {item: {"body_rating": "good", "body_note": ""} for item in AuditSpaceItem.Item.values}
 EVALUATED = {
@@ -359,6 +361,21 @@ def test_the_form_page_prints_the_score_its_formula_and_the_previous_round(clien
     html = page.content.decode()
     assert "امتیاز ممیزی = ۲۰٪ × بخش ۱" in html
     assert "۴۹٫۱" in html
+
+
+def test_the_printed_form_carries_the_score_its_formula_and_the_previous_round(audit_org):
+    earlier = services.audit_round_open(year=1404, number=6)
+    AuditFormVersion.objects.create(form=_form(audit_org, earlier), number=1, score=40.0, sections={})
+    form = _scored_form(audit_org, services.audit_round_open_current())
+    pdf = audit_form_pdf_bytes(form)
+    keep_pdf(pdf, "audit-form-score")
+    text = pdf_text(pdf)
+    assert reads(text, "امتیاز ممیزی میز خدمت")
+    # pdftotext moves a colon beside a number to its other side: the pieces are checked on one line.
+    line = next(t for t in text.splitlines() if "امتیاز کل" in t)
+    assert "۴۹٫۱" in line and "۱۰۰" in line  # 49.1 of 100
+    assert "بهمن–اسفند" in line and "۴۰" in line  # the previous round's score beside it
+    assert reads(text, "امتیاز ممیزی =")
 
 
 def test_the_audit_score_feeds_the_ranking_with_the_weight_printed(audit_org):
