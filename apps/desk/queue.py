@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import SubService
+from apps.catalog.selectors import published_q
 from apps.core.services import change_record
 from apps.core.templatetags.portal import digits
 from apps.desk.models import QueueTicket
@@ -224,7 +225,7 @@ def queue_kiosk_choices(*, unit: OrgUnit) -> KioskChoices:
     """What the kiosk offers: each open counter, and each active sub-service an open counter serves."""
     counters = list(unit_counters(unit=unit))
     services = list(
-        SubService.objects.filter(active=True, counters__unit=unit, counters__active=True)
+        SubService.objects.filter(published_q(), counters__unit=unit, counters__active=True)
         .distinct()
         .order_by("title")
     )

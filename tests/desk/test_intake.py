@@ -1,9 +1,13 @@
 """Intake at the counter without traps: a scan means received, scans survive a form shown again, the
 counter is remembered, the queue ticket and the legal entity are recorded, the receipt says it all."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.catalog.models import Channel
 from apps.desk import queue
 from apps.desk.models import QueueTicket, RequestDocument, ServiceRequest
 from tests.factories import CounterFactory, RequiredDocumentFactory, SubServiceFactory, WorkflowStageFactory
@@ -209,3 +213,28 @@ def test_the_receipt_lists_the_documents_carries_a_qr_and_leads_to_the_next_appl
     assert "سند مالکیت" in text
     assert "کارت ملی" in text
     assert "تحویل نشده" in text
+
+
+def test_a_service_outside_its_days_in_the_catalog_is_taken_nowhere(client, clerk, service):
+    """GIVEN a service whose days in the catalog ended yesterday
+    THEN the counter's list, its intake form, the e-desk and the hall's kiosk no longer take it,
+    as the public catalog no longer shows it; the day it is in force again, they do."""
+    today = timezone.localdate()
+    service.channel = Channel.ELECTRONIC
+    service.valid_from = today - dt.timedelta(days=30)
+    service.valid_until = today - dt.timedelta(days=1)
+    service.save()
+    service.units.add(clerk.unit)
+    service.counters.add(CounterFactory(unit=clerk.unit, number=5))
+    client.force_login(clerk.user)
+
+    assert service not in client.get(reverse("desk:intake_start")).context["services"]
+    assert client.get(reverse("desk:intake", args=[service.pk])).status_code == 404
+    assert client.get(reverse("edesk_apply", args=[service.pk])).status_code == 404
+    assert service not in queue.queue_kiosk_choices(unit=clerk.unit).services
+
+    service.valid_until = None
+    service.save()
+    assert service in client.get(reverse("desk:intake_start")).context["services"]
+    assert client.get(reverse("desk:intake", args=[service.pk])).status_code == 200
+    assert service in queue.queue_kiosk_choices(unit=clerk.unit).services

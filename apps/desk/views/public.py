@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from apps.catalog.models import Channel, SubService
+from apps.catalog.selectors import published_q
 from apps.core.messaging import DeliveryError
 from apps.core.pdf import pdf_response
 from apps.core.text import localize_digits
@@ -192,7 +193,7 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     after a new code. In-person services say so on a page of their own."""
     from apps.desk.otp import otp_attempts_left, otp_check, otp_send
 
-    service = SubService.objects.select_related("body").filter(pk=service_id, active=True).first()
+    service = SubService.objects.select_related("body").filter(published_q(), pk=service_id).first()
     if service is None:
         raise Http404
     if (

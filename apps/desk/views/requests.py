@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.catalog.selectors import manage_service_list
+from apps.catalog.selectors import manage_service_list, published_q
 from apps.core.access import get_or_404, role_required
 from apps.core.paging import CappedPaginator
 from apps.core.pdf import pdf_response, render_pdf
@@ -62,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def intake_start(request: HttpRequest) -> HttpResponse:
     """Pick the sub-service the applicant asks for."""
     query = search_query(request)
-    services_qs = manage_service_list(user=request.user, query=query).filter(active=True).exclude(stage_count=0)
+    services_qs = manage_service_list(user=request.user, query=query).filter(published_q()).exclude(stage_count=0)
     ticket = request.GET.get("ticket", "")
     return render(request, "desk/intake_start.html", {
         "services": services_qs, "q": query, "ticket": ticket if ticket.isascii() and ticket.isdigit() else "",
@@ -76,7 +76,7 @@ SESSION_COUNTER = "desk_counter"
 def intake(request: HttpRequest, service_id: int) -> HttpResponse:
     """Register a request at the counter: applicant, documents (attaching the scan is receiving it),
     then the receipt. The counter is remembered for the session; a called queue ticket is recorded."""
-    service = get_or_404(lambda pk: manage_service_list(user=request.user).filter(active=True).get(pk=pk), pk=service_id)
+    service = get_or_404(lambda pk: manage_service_list(user=request.user).filter(published_q()).get(pk=pk), pk=service_id)
     staff = request.user.staff
     counters = counter_list(user=request.user).filter(active=True)
     ticket_id = request.GET.get("ticket", "")
