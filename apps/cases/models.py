@@ -5,7 +5,7 @@ A case is registered only through apps.cases.services.case_register; the fields 
 on the others, and `clean()` says which are missing or do not belong.
 """
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +70,10 @@ class Case(models.Model):
     email = models.EmailField(_("email"), blank=True)
 
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(_("description"), max_length=limits.TEXT)
+    # A TextField's max_length binds only forms; the validator binds the service too (full_clean).
+    description = models.TextField(
+        _("description"), max_length=limits.TEXT, validators=[MaxLengthValidator(limits.TEXT)]
+    )
 
     unit = models.ForeignKey(
         "orgs.OrgUnit", on_delete=models.PROTECT, related_name="cases", verbose_name=_("registered at"),

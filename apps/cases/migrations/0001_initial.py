@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('mobile', models.CharField(max_length=11, validators=[apps.core.validators.validate_mobile], verbose_name='mobile')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
                 ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('description', models.TextField(max_length=4000, verbose_name='description')),
+                ('description', models.TextField(max_length=4000, validators=[django.core.validators.MaxLengthValidator(4000)], verbose_name='description')),
                 ('official_name', models.CharField(blank=True, max_length=200, verbose_name='official complained about')),
                 ('official_post', models.CharField(blank=True, max_length=200, verbose_name="official's post")),
                 ('place', models.CharField(blank=True, max_length=300, verbose_name='place')),
