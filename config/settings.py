@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.feedback",
     "apps.audits",
     "apps.reports",
+    "apps.cases",
 ]
 
 MIDDLEWARE = [

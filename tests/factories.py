@@ -182,6 +182,19 @@ def registered_request(*, service=None, unit=None, clerk=None, stages: int = 3, 
     )
 
 
+# --- cases --------------------------------------------------------------------------------------
+def registered_case(*, case_type: str = "request", unit=None, clerk=None, level: str = "province", **details):
+    """A case registered through the real service (code, due time, first timeline line)."""
+    from apps.cases.services import case_register
+    from apps.desk.services import Applicant
+
+    unit = unit or (clerk.unit if clerk else OrgUnitFactory())
+    return case_register(
+        case_type=case_type, level=level, unit=unit, by=clerk, subject="موضوع مورد", description="شرح مورد",
+        applicant=Applicant(national_code="0499370899", full_name="سارا محمدی", mobile="09121234567"), **details,
+    )
+
+
 # --- feedback (survey) --------------------------------------------------------------------------
 def answered_request(*, outcome: str = "granted", deliver: bool = True, unit=None, service=None, **applicant):
     """A request taken through the real workflow: every stage done, a response with `outcome`, and

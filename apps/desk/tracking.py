@@ -4,6 +4,15 @@ Ten random digits and a Damm check digit: not a sequence, so a code says nothing
 codes; eleven digits read over the phone like a mobile number; the Damm digit catches every
 single mistyped digit and every swap of two neighbours, so a typo is refused instead of opening
 someone else's request. Uniqueness is the database's job (a unique column, retried on collision).
+
+Two kinds of code come from this one generator, told apart by their first digit:
+
+- a service request: ten random digits never starting with 0, then the check digit;
+- a people's communication case (apps.cases): 0, then nine random digits never starting with 9 (so
+  that a case code never reads as a mobile number, 09…), then the check digit over all ten.
+
+The check digit covers the leading 0 too, so a case code with its 0 mistyped is refused like any other
+typo, never taken for a request code; both kinds keep eleven digits, so one tracking box takes both.
 """
 
 import re
@@ -17,9 +26,26 @@ LENGTH = 11
 _CLEAN = re.compile(r"[\s\-_/.]")
 
 
-def tracking_code_new() -> str:
-    body = str(secrets.randbelow(9 * 10**9) + 10**9)  # ten digits, never a leading zero
+CASE_PREFIX = "0"
+
+
+def _with_check_digit(body: str) -> str:
     return body + damm.calc_check_digit(body)
+
+
+def tracking_code_new() -> str:
+    """A service request's code: ten digits without a leading zero, then the check digit."""
+    return _with_check_digit(str(secrets.randbelow(9 * 10**9) + 10**9))
+
+
+def case_code_new() -> str:
+    """A people's communication case's code: 0, nine digits not starting with 9, then the check digit."""
+    return _with_check_digit(CASE_PREFIX + f"{secrets.randbelow(9 * 10**8):09d}")
+
+
+def case_code_is_case(code: str) -> bool:
+    """Whether a cleaned code is a well-typed case code (a request code or a typo is not)."""
+    return tracking_code_check_digit_ok(code) and code.startswith(CASE_PREFIX)
 
 
 def tracking_code_clean(value: str) -> str:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audits.models import AuditForm
+from apps.cases.models import Case
 from apps.core.scoping import scope_queryset
 from apps.desk.models import QueueTicket, RequestStage, ServiceRequest
 from apps.feedback.models import Answer, StaffRating, SurveyResponse
@@ -24,6 +25,7 @@ from tests.factories import (
     StaffFactory,
     StaffRatingFactory,
     SurveyResponseFactory,
+    registered_case,
     registered_request,
     staff_user,
 )
@@ -48,6 +50,7 @@ UNIT_BOUND_FACTORIES = {
     SurveyResponse: lambda unit: SurveyResponseFactory(request=registered_request(unit=unit)),
     Answer: lambda unit: AnswerFactory(response__request=registered_request(unit=unit)),
     AuditForm: lambda unit: AuditFormFactory(unit=unit),
+    Case: lambda unit: registered_case(unit=unit),
 }
 
 
