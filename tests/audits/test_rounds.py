@@ -373,8 +373,10 @@ def test_the_printed_form_carries_the_score_its_formula_and_the_previous_round(a
     assert reads(text, "امتیاز ممیزی میز خدمت")
     # pdftotext moves a colon beside a number to its other side: the pieces are checked on one line.
     line = next(t for t in text.splitlines() if "امتیاز کل" in t)
-    assert "۴۹٫۱" in line and "۱۰۰" in line  # 49.1 of 100
-    assert "بهمن–اسفند" in line and "۴۰" in line  # the previous round's score beside it
+    assert "۴۹٫۱" in line  # 49.1 …
+    assert "۱۰۰" in line  # … of 100
+    assert "بهمن–اسفند" in line  # the previous round …
+    assert "۴۰" in line  # … and its score beside it
     assert reads(text, "امتیاز ممیزی =")
 
 
