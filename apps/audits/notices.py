@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +21,7 @@ from django.utils import timezone, translation
 from apps.audits.models import AuditForm, AuditNotice
 from apps.core import worktime
 from apps.core.jalali import format_date
-from apps.core.messaging import DeliveryError, send_email, send_sms
+from apps.core.messaging import outbox_row_deliver
 from apps.core.text import to_persian_digits
 from apps.orgs import roles
 from apps.orgs.models import OrgUnit, Staff
@@ -152,36 +151,6 @@ def audit_notices_prepare(
     return rows
 
 
-def _send(pk: int) -> bool:
-    """Send one pending or failed row under a row lock; True when it left."""
-    with transaction.atomic():
-        row = (
-            AuditNotice.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk)
-            .exclude(state=AuditNotice.State.SENT)
-            .first()
-        )
-        if row is None:
-            return False
-        row.attempts += 1
-        try:
-            if row.channel == AuditNotice.Channel.SMS:
-                send_sms(mobile=row.recipient, text=row.body)
-            else:
-                subject, _sep, text = row.body.partition("\n\n")
-                send_email(to=row.recipient, subject=subject, text=text)
-        except DeliveryError as exc:
-            row.state = AuditNotice.State.FAILED
-            row.last_error = str(exc)[:2000]
-            row.save(update_fields=["state", "attempts", "last_error"])
-            logger.warning("Audit notice %s failed: %s", row.pk, row.last_error)
-            return False
-        row.state = AuditNotice.State.SENT
-        row.sent_at = timezone.now()
-        row.save(update_fields=["state", "attempts", "sent_at"])
-        return True
-
-
 def audit_form_notify(*, form_id: int, event: str, event_key: str = "", note: str = "") -> int:
     """Tell the people concerned about one event of one form, at most once each; returns how many
     messages left now."""
@@ -189,7 +158,7 @@ def audit_form_notify(*, form_id: int, event: str, event_key: str = "", note: st
     if form is None:
         return 0
     rows = audit_notices_prepare(form=form, event=event, event_key=event_key, note=note)
-    return sum(_send(row.pk) for row in rows if row.state != AuditNotice.State.SENT)
+    return sum(outbox_row_deliver(AuditNotice, row.pk)[0] for row in rows if row.state != AuditNotice.State.SENT)
 
 
 def _reminder_start(due: dt.date, province) -> dt.date:
@@ -233,5 +202,5 @@ def audit_deadlines_notify(*, today: dt.date | None = None) -> int:
         state__in=[AuditNotice.State.PENDING, AuditNotice.State.FAILED], attempts__lt=MAX_ATTEMPTS
     ).values_list("pk", flat=True)
     for pk in list(retry[:500]):
-        sent += _send(pk)
+        sent += outbox_row_deliver(AuditNotice, pk)[0]
     return sent

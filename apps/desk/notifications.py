@@ -10,12 +10,11 @@ phone); the tracking code alone opens nothing personal on the tracking page.
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.core.jalali import format_date
-from apps.core.messaging import DeliveryError, send_email, send_sms
+from apps.core.messaging import outbox_row_deliver
 from apps.core.text import to_persian_digits
 from apps.desk.models import Notification, RequestEvent, RequestStage, ServiceRequest
 from apps.desk.tracking import tracking_code_display
@@ -129,42 +128,6 @@ def _compose(request: ServiceRequest, event: str, event_key: str) -> tuple[str, 
     return sms, subject, email
 
 
-def _send_row(pk: int) -> str | None:
-    """Send one pending or failed row under a row lock; returns the error text if it failed."""
-    with transaction.atomic():
-        # skip_locked: if another worker is sending this row right now, leave it to them. (SQLite
-        # has no row locks; there the IMMEDIATE transaction serialises the two workers instead.)
-        row = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk)
-            .exclude(state=Notification.State.SENT)
-            .first()
-        )
-        if row is None:
-            return None
-        row.attempts += 1
-        try:
-            if row.channel == Notification.Channel.SMS:
-                row.provider_id = send_sms(mobile=row.recipient, text=row.body)[:100]
-            else:
-                subject, _, text = row.body.partition("\n\n")
-                send_email(to=row.recipient, subject=subject, text=text)
-        except DeliveryError as exc:
-            row.state = Notification.State.FAILED
-            row.last_error = str(exc)[:2000]
-            row.save(update_fields=["state", "attempts", "last_error"])
-            logger.warning(
-                "Notification %s (%s %s) failed: %s", row.pk, row.event, row.channel, row.last_error
-            )
-            return row.last_error
-        # If the commit below fails after the gateway accepted the message, a retry sends it again:
-        # "at most once" holds as long as the database does.
-        row.state = Notification.State.SENT
-        row.sent_at = timezone.now()
-        row.save(update_fields=["state", "attempts", "provider_id", "sent_at"])
-        return None
-
-
 def notifications_prepare(*, request: ServiceRequest, event: str, event_key: str = "") -> list[Notification]:
     """The PENDING rows of one event, one per channel the applicant gave; created in the caller's
     transaction, so the news survives a broker that cannot take the task (the beat sweep sends it)."""
@@ -212,7 +175,7 @@ def request_event_notify(*, request_id: int, event: str, event_key: str = "") ->
     for row in rows:
         if row.state == Notification.State.SENT:
             continue
-        error = _send_row(row.pk)
+        _sent, error = outbox_row_deliver(Notification, row.pk)
         if error:
             errors.append(f"{row.channel}: {error}")
         row.refresh_from_db()
@@ -233,8 +196,6 @@ RESEND_MAX_ATTEMPTS = 12
 def unsent_events(*, older_than_minutes: int = 5):
     """(request, event, key) of messages still pending or failed a while after they were due."""
     from datetime import timedelta
-
-    from django.utils import timezone
 
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     return (

@@ -9,7 +9,6 @@ from django.db import connection, transaction
 
 from apps.core import messaging
 from apps.core.messaging import DeliveryError
-from apps.desk import notifications
 from apps.desk.models import Notification, ServiceRequest
 from apps.desk.notifications import NotificationFailed, request_event_notify, request_notifications
 from apps.desk.services import Applicant, IntakeDocument, service_request_register, stage_complete
@@ -176,7 +175,7 @@ def test_email_is_sent_only_when_the_applicant_gave_one(db, mailoutbox):
 
 def test_a_failed_email_is_retried_without_sending_the_sms_again(db, monkeypatch):
     request = register(email="maryam@example.com")
-    real_send_email = notifications.send_email
+    real_send_email = messaging.send_email
     calls = []
 
     def email_down_once(**kwargs):
@@ -185,7 +184,7 @@ def test_a_failed_email_is_retried_without_sending_the_sms_again(db, monkeypatch
             raise DeliveryError("Email not sent: ConnectionRefusedError")
         real_send_email(**kwargs)
 
-    monkeypatch.setattr(notifications, "send_email", email_down_once)
+    monkeypatch.setattr(messaging, "send_email", email_down_once)
 
     with pytest.raises(NotificationFailed, match="email"):
         request_event_notify(request_id=request.pk, event=REGISTERED)

@@ -235,7 +235,6 @@ def test_a_failed_message_is_resent_by_the_beat_task_once(desk, monkeypatch, dja
     import datetime as _dt
 
     from apps.core import messaging
-    from apps.desk import notifications
     from apps.desk.models import Notification
     from apps.desk.tasks import notifications_resend_failed
     from config.celery import app
@@ -243,7 +242,7 @@ def test_a_failed_message_is_resent_by_the_beat_task_once(desk, monkeypatch, dja
     def down(**kwargs):
         raise messaging.DeliveryError("gateway down")
 
-    monkeypatch.setattr(notifications, "send_sms", down)
+    monkeypatch.setattr(messaging, "send_sms", down)
     previous = app.conf.task_eager_propagates
     app.conf.task_eager_propagates = False  # as a worker: retries are re-run, failures do not escape
     try:
