@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.catalog.models import Channel, NonElectronicReason, ServiceType
 from apps.core import limits
 from apps.core.jalali import Period
+from apps.core.models import OutboxMessage
 from apps.core.uploads import PrivateFileField
 
 BIMONTHS = 6
@@ -429,7 +430,7 @@ class AuditFormVersion(models.Model):
         return f"{self.form} v{self.number}"
 
 
-class AuditNotice(models.Model):
+class AuditNotice(OutboxMessage):
     """One message about an audit form to a member of staff (SMS or email). (form, staff, event,
     event_key, channel) is unique and a SENT row is never sent again, as for applicants' messages."""
 
@@ -443,15 +444,6 @@ class AuditNotice(models.Model):
         EVALUATION_OVERDUE = "evaluation_late", _("Evaluation overdue")
         REOPENED = "reopened", _("Form reopened")
 
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("Email")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
     form = models.ForeignKey(
         AuditForm, on_delete=models.CASCADE, related_name="notices", verbose_name=_("audit form")
     )
@@ -459,17 +451,7 @@ class AuditNotice(models.Model):
         "orgs.Staff", on_delete=models.CASCADE, related_name="audit_notices", verbose_name=_("staff member")
     )
     event = models.CharField(_("event"), max_length=20, choices=Event.choices)
-    # Tells repeated events apart: the form's version for a submission or return, the due date for
-    # a reminder.
-    event_key = models.CharField(max_length=40, blank=True, default="")
-    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
-    recipient = models.CharField(_("recipient"), max_length=254)
-    body = models.TextField(_("message"), max_length=limits.TEXT)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(blank=True, max_length=limits.NOTE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # event_key: the form's version for a submission or return, the due date for a reminder.
 
     class Meta:
         verbose_name = _("audit notice")

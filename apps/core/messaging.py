@@ -183,21 +183,21 @@ def send_email(*, to: str, subject: str, text: str) -> None:
 
 
 def outbox_row_deliver(model, pk: int) -> tuple[bool, str]:
-    """Send one PENDING or FAILED row of an outbox table (an applicant's Notification, an audit
-    notice) under a row lock: `channel` "sms" or "email", `recipient`, `body` (an email's subject,
-    a blank line, its text), and `state`, `attempts`, `last_error`, `sent_at`, optionally
+    """Send one PENDING or FAILED row of an apps.core.models.OutboxMessage table (an applicant's
+    Notification, an audit notice) under a row lock, keeping the provider's id where the table has a
     `provider_id`. Returns (sent now, the error text when it failed); a row already sent, or being
     sent by another worker, gives (False, "")."""
+    sent, failed = model.State.SENT, model.State.FAILED
     with transaction.atomic():
         # skip_locked: if another worker is sending this row right now, leave it to them. (SQLite
         # has no row locks; there the IMMEDIATE transaction serialises the two workers instead.)
-        row = model.objects.select_for_update(skip_locked=True).filter(pk=pk).exclude(state="sent").first()
+        row = model.objects.select_for_update(skip_locked=True).filter(pk=pk).exclude(state=sent).first()
         if row is None:
             return False, ""
         row.attempts += 1
         fields = ["state", "attempts"]
         try:
-            if row.channel == "sms":
+            if row.channel == model.Channel.SMS:
                 provider_id = send_sms(mobile=row.recipient, text=row.body)
                 if hasattr(row, "provider_id"):
                     row.provider_id = provider_id[:100]
@@ -206,14 +206,14 @@ def outbox_row_deliver(model, pk: int) -> tuple[bool, str]:
                 subject, _, text = row.body.partition("\n\n")
                 send_email(to=row.recipient, subject=subject, text=text)
         except DeliveryError as exc:
-            row.state = "failed"
+            row.state = failed
             row.last_error = str(exc)[:2000]
             row.save(update_fields=["state", "attempts", "last_error"])
             logger.warning("%s %s (%s) failed: %s", model.__name__, row.pk, row.channel, row.last_error)
             return False, row.last_error
         # If the commit below fails after the gateway accepted the message, a retry sends it again:
         # "at most once" holds as long as the database does.
-        row.state = "sent"
+        row.state = sent
         row.sent_at = timezone.now()
         row.save(update_fields=[*fields, "sent_at"])
         return True, ""

@@ -9,6 +9,37 @@ from django.utils.translation import gettext_lazy as _
 from apps.core import jalali, limits
 
 
+class OutboxMessage(models.Model):
+    """One SMS or email waiting to leave, sent at most once (apps.core.messaging.outbox_row_deliver):
+    an applicant's notification, an audit notice. Each table adds what the message is about and
+    the unique key that keeps one event from being told twice."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    # Tells repeated events apart (stage 2 done vs stage 3 done, one due date from another); empty
+    # for one-off events.
+    event_key = models.CharField(max_length=40, blank=True, default="")
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    # An email's subject, a blank line, then its text.
+    body = models.TextField(_("message"), max_length=limits.TEXT)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(blank=True, max_length=limits.NOTE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Holiday(models.Model):
     """An official day off. This table, not the `holidays` package, is the truth at run time:
     lunar holidays move with moon sighting after calendars are printed, so admins correct it."""

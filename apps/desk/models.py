@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import limits, worktime
+from apps.core.models import OutboxMessage
 from apps.core.uploads import PrivateFileField
 
 
@@ -269,7 +270,7 @@ class Response(models.Model):
         return self.number
 
 
-class Notification(models.Model):
+class Notification(OutboxMessage):
     """One message to an applicant. (request, event, channel) is unique, so a retried task or a
     repeated transition never sends the same news twice."""
 
@@ -282,27 +283,8 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("Overdue")
         DOCUMENT_NEEDED = "document_needed", _("Document needed")
 
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("Email")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("request"))
     event = models.CharField(_("event"), max_length=16, choices=Event.choices)
-    # Distinguishes repeatable events (stage 2 done vs stage 3 done); empty for one-off events.
-    event_key = models.CharField(max_length=40, blank=True, default="")
-    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
-    recipient = models.CharField(_("recipient"), max_length=254)
-    body = models.TextField(_("message"), max_length=limits.TEXT)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(blank=True, max_length=limits.NOTE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
