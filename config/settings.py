@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.desk.tasks.notifications_resend_failed",
         "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
     },
+    # Every 10 minutes, beside it: the same for messages about people's communication cases.
+    "cases-notifications-resend": {
+        "task": "apps.cases.tasks.case_notifications_resend",
+        "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
+    },
     # Daily at 04:30 Tehran: uploads kept for a form shown again (intake, e-desk) that was never sent
     # again; their tokens expire after a day.
     "uploads-kept-purge": {

@@ -30,6 +30,11 @@ urlpatterns = [
     path("q/", include(feedback_qr.public_urlpatterns)),
     path("audits/", include("apps.audits.urls")),
     path("reports/", include("apps.reports.urls")),
+    # People's communication cases: /cases/new/, /ideas/ and /meetings/ are public and stable.
+    path("cases/", include("apps.cases.urls_public")),
+    path("cases/", include("apps.cases.urls_staff")),
+    path("ideas/", include("apps.cases.urls_ideas")),
+    path("meetings/", include("apps.cases.urls_meetings")),
     path("", include("apps.core.urls")),
 ]
 

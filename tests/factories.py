@@ -183,12 +183,22 @@ def registered_request(*, service=None, unit=None, clerk=None, stages: int = 3, 
 
 
 # --- cases --------------------------------------------------------------------------------------
+def body_duty(body, title: str = "رسیدگی به امور مراجعان"):
+    """One duty of a body, so that a desk may register cases on it (charter 3-8)."""
+    from apps.orgs.models import BodyDuty
+
+    return BodyDuty.objects.get_or_create(body=body, title=title)[0]
+
+
 def registered_case(*, case_type: str = "request", unit=None, clerk=None, level: str = "province", **details):
-    """A case registered through the real service (code, due time, first timeline line)."""
+    """A case registered through the real service (code, due time, first timeline line), at the
+    desk under one of the body's duties unless told otherwise."""
     from apps.cases.services import case_register
     from apps.desk.services import Applicant
 
     unit = unit or (clerk.unit if clerk else OrgUnitFactory())
+    if not {"service", "duty", "referred_to"} & set(details) and details.get("channel", "desk") != "online":
+        details["duty"] = body_duty(details.get("body") or unit.body)
     return case_register(
         case_type=case_type, level=level, unit=unit, by=clerk, subject="موضوع مورد", description="شرح مورد",
         applicant=Applicant(national_code="0499370899", full_name="سارا محمدی", mobile="09121234567"), **details,

@@ -4,12 +4,26 @@ from django.db.models import QuerySet
 
 from apps.cases.models import DEFAULT_DUE_WORKING_DAYS, Case, CaseTypeSetting
 from apps.core.scoping import scope_queryset
+from apps.orgs import roles
 
 
 def case_list(*, user) -> QuerySet[Case]:
-    """The cases registered at the user's units and below (all of them for national roles)."""
-    qs = Case.objects.select_related("unit", "body", "registered_by")
-    return scope_queryset(qs, user)
+    """The cases registered at or handled by the user's units and below (all for national roles)."""
+    qs = Case.objects.select_related("unit", "body", "registered_by", "handling_unit")
+    national = roles.CASE_NATIONAL_ROLES
+    return scope_queryset(qs, user, national_roles=national) | scope_queryset(
+        qs, user, unit_field="handling_unit", national_roles=national
+    )
+
+
+def case_inbox(*, user) -> QuerySet[Case]:
+    """The open cases the user's units handle now (national roles: every open case)."""
+    qs = Case.objects.select_related("unit", "body", "handling_unit").exclude(
+        state__in=(Case.State.ANSWERED, Case.State.CLOSED)
+    )
+    return scope_queryset(qs, user, unit_field="handling_unit", national_roles=roles.CASE_NATIONAL_ROLES).order_by(
+        "due_at", "pk"
+    )
 
 
 def case_type_due_working_days(case_type: str) -> int:

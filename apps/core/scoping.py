@@ -11,12 +11,13 @@ from django.db.models import Model, QuerySet
 from apps.orgs import roles
 
 
-def scope_queryset(qs: QuerySet, user, *, unit_field: str | None = "unit") -> QuerySet:
+def scope_queryset(qs: QuerySet, user, *, unit_field: str | None = "unit", national_roles=roles.NATIONAL_ROLES) -> QuerySet:
     """Narrow `qs` to what `user` may see. `unit_field` is the lookup path from the model to its
-    OrgUnit ("unit", "request__unit", …); None when the model is OrgUnit itself."""
+    OrgUnit ("unit", "request__unit", …); None when the model is OrgUnit itself. `national_roles`:
+    the roles that see every row of this kind (cases add the centre's reviewers, ideas the working group)."""
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    if roles.is_national(user):
+    if roles.is_national(user, national_roles):
         return qs
     staff = getattr(user, "staff", None)
     if staff is None or not staff.active:

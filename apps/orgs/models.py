@@ -65,8 +65,18 @@ class County(BilingualNameMixin):
 
 
 class Body(BilingualNameMixin):
-    """An executive body (دستگاه اجرایی), optionally under a parent body such as its ministry."""
+    """An executive body (دستگاه اجرایی), optionally under a parent body such as its ministry.
 
+    Two kinds matter to people's communication cases (apps.cases.routing): the governorate (the
+    province governor's office, استانداری, whose county units are the county governors' offices,
+    فرمانداری) and the centre (the national people's communication centre)."""
+
+    class Kind(models.TextChoices):
+        EXECUTIVE = "executive", _("Executive body")
+        GOVERNORATE = "governorate", _("Governorate (governors' offices)")
+        CENTRE = "centre", _("People's communication centre")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.EXECUTIVE, db_index=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent body")
     )
@@ -78,6 +88,36 @@ class Body(BilingualNameMixin):
         verbose_name = _("executive body")
         verbose_name_plural = _("executive bodies")
         ordering = ["name_fa"]
+
+    @property
+    def top(self) -> "Body":
+        """The ministry or national organisation at the top of this body's parents."""
+        body, seen = self, set()
+        while body.parent_id and body.pk not in seen:
+            seen.add(body.pk)
+            body = body.parent
+        return body
+
+
+class BodyDuty(models.Model):
+    """One of a body's duties (وظایف): what its people's communication desk may register cases on
+    besides its catalog services (charter 3-8, 3-14). What is outside them is referred."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="duties", verbose_name=_("executive body"))
+    title = models.CharField(_("duty"), max_length=200)
+    keywords = models.CharField(
+        _("keywords"), max_length=400, blank=True,
+        help_text=_("Words a citizen may use for this duty, separated by commas; they help a desk find the competent body."),
+    )
+
+    class Meta:
+        verbose_name = _("duty of a body")
+        verbose_name_plural = _("duties of bodies")
+        ordering = ["body", "title"]
+        constraints = [models.UniqueConstraint(fields=["body", "title"], name="body_duty_unique_title")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class OrgUnit(models.Model):
@@ -107,6 +147,10 @@ class OrgUnit(models.Model):
     opening_hours = models.CharField(
         _("opening hours"), max_length=200, blank=True,
         help_text=_("As the public should read them, e.g. Saturday to Wednesday 7:30–14:30. Empty: the portal's office hours."),
+    )
+    head_office = models.BooleanField(
+        _("office of the head"), default=False,
+        help_text=_("The minister's, head's or governor's office: it handles complaints against the officials below it (charter 10-3)."),
     )
     path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False, default="")
 
@@ -190,6 +234,17 @@ def staff_photo_path(instance: "Staff", filename: str) -> str:
 class Staff(models.Model):
     """An employee. Not every staff member logs in; every login user is a staff member."""
 
+    class PostKind(models.TextChoices):
+        """The posts the complaint hierarchy (charter 10-3) routes on; "" for every other post."""
+
+        COUNTY_HEAD = "county_head", _("Head of a county office")
+        COUNTY_DESK = "county_desk", _("Head of a county people's communication desk")
+        PROVINCIAL_DIRECTOR = "prov_director", _("Provincial director-general")
+        COUNTY_GOVERNOR = "county_gov", _("County governor")
+        PROVINCE_GOVERNOR = "province_gov", _("Province governor")
+        HQ_DEPUTY = "hq_deputy", _("Deputy or director of a ministry or national organisation")
+        HEAD_OF_BODY = "head", _("Minister or head of a national organisation")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -202,6 +257,10 @@ class Staff(models.Model):
     last_name = models.CharField(_("last name"), max_length=100)
     personnel_code = models.CharField(_("personnel code"), max_length=20)
     post = models.CharField(_("post"), max_length=200)
+    post_kind = models.CharField(
+        _("kind of post"), max_length=16, choices=PostKind.choices, blank=True,
+        help_text=_("For managers: decides who handles a complaint against them. Empty for other staff."),
+    )
     main_duties = models.TextField(_("main duties"), blank=True, help_text=_("Shown on the employee's name plate."), max_length=limits.NOTE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit"))
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="staff", editable=False, verbose_name=_("executive body"))

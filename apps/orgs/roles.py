@@ -12,6 +12,11 @@ BODY_SUPERVISOR = "body_supervisor"
 PROVINCIAL_AUDITOR = "provincial_auditor"
 NATIONAL_AUDITOR = "national_auditor"
 ADMINISTRATOR = "administrator"
+# People's communication cases (SPEC §8). A desk clerk may hold PEOPLE_CLERK too.
+PEOPLE_CLERK = "people_clerk"
+COMPLAINT_HANDLER = "complaint_handler"
+CENTRE_REVIEWER = "centre_reviewer"
+IDEAS_MEMBER = "ideas_member"
 
 ROLE_LABELS = {
     DESK_CLERK: _("Desk clerk"),
@@ -20,10 +25,20 @@ ROLE_LABELS = {
     PROVINCIAL_AUDITOR: _("Provincial auditor"),
     NATIONAL_AUDITOR: _("National auditor"),
     ADMINISTRATOR: _("Administrator"),
+    PEOPLE_CLERK: _("People's communication clerk"),
+    COMPLAINT_HANDLER: _("Governor's office complaint handler"),
+    CENTRE_REVIEWER: _("Centre reviewer"),
+    IDEAS_MEMBER: _("Ideas working group member"),
 }
 
 # Roles that see every province and body.
 NATIONAL_ROLES = frozenset({NATIONAL_AUDITOR, ADMINISTRATOR})
+# Cases: the centre's reviewers see every case; the ideas working group every idea (their selectors
+# pass these to apps.core.scoping.scope_queryset).
+CASE_NATIONAL_ROLES = NATIONAL_ROLES | {CENTRE_REVIEWER}
+IDEA_NATIONAL_ROLES = CASE_NATIONAL_ROLES | {IDEAS_MEMBER}
+# Roles that work cases in the portal (registering, handling, reviewing).
+CASE_ROLES = frozenset({PEOPLE_CLERK, COMPLAINT_HANDLER, CENTRE_REVIEWER, IDEAS_MEMBER, BODY_SUPERVISOR, ADMINISTRATOR})
 
 # The catalog: a supervisor keeps their bodies' services up to date; every other role reads them
 # (scoped). Rows of a service are removed through its page, so no role needs delete in the admin.
@@ -60,6 +75,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         *REPORTS_VIEW,
     },
     ADMINISTRATOR: set(),  # administrators are superusers
+    # Cases change only through their pages; these roles read the catalog and org tree they refer to.
+    PEOPLE_CLERK: {"orgs.view_orgunit", "orgs.view_staff", *CATALOG_VIEW},
+    COMPLAINT_HANDLER: {"orgs.view_orgunit", "orgs.view_staff", *CATALOG_VIEW},
+    CENTRE_REVIEWER: {"orgs.view_orgunit", "orgs.view_staff", "orgs.view_body", *CATALOG_VIEW},
+    IDEAS_MEMBER: {"orgs.view_body", *CATALOG_VIEW},
 }
 
 # Roles that may open the Django admin: they see only what their permissions allow, scoped like
@@ -104,14 +124,17 @@ def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
-def is_national(user) -> bool:
-    return bool(user_roles(user) & NATIONAL_ROLES)
+def is_national(user, national_roles=NATIONAL_ROLES) -> bool:
+    return bool(user_roles(user) & national_roles)
 
 
 def primary_role(user) -> str | None:
     """The role a home page is built for when a user holds several, broadest first."""
     roles = user_roles(user)
-    for role in (ADMINISTRATOR, NATIONAL_AUDITOR, PROVINCIAL_AUDITOR, BODY_SUPERVISOR, DESK_CLERK, UNIT_OFFICER):
+    for role in (
+        ADMINISTRATOR, NATIONAL_AUDITOR, PROVINCIAL_AUDITOR, BODY_SUPERVISOR, CENTRE_REVIEWER, IDEAS_MEMBER,
+        COMPLAINT_HANDLER, DESK_CLERK, PEOPLE_CLERK, UNIT_OFFICER,
+    ):
         if role in roles:
             return role
     return None

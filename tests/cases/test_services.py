@@ -12,7 +12,7 @@ from apps.core.worktime import TEHRAN
 from apps.desk.services import Applicant
 from apps.desk.tracking import case_code_is_case
 from apps.orgs import roles
-from tests.factories import BodyFactory, OrgUnitFactory, StaffFactory, staff_user
+from tests.factories import BodyFactory, OrgUnitFactory, StaffFactory, body_duty, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,11 @@ def nowruz(db):
 
 
 def _register(case_type=CaseType.REQUEST, *, unit=None, **details) -> Case:
+    unit = unit or OrgUnitFactory()
+    if not {"service", "duty", "referred_to"} & set(details):
+        details["duty"] = body_duty(details.get("body") or unit.body)
     return case_register(
-        case_type=case_type, level=Case.Level.PROVINCE, unit=unit or OrgUnitFactory(), applicant=APPLICANT,
+        case_type=case_type, level=Case.Level.PROVINCE, unit=unit, applicant=APPLICANT,
         subject="موضوع", description="شرح مورد", **details,
     )
 
@@ -140,7 +143,7 @@ def test_persian_digits_in_the_national_code_and_mobile_are_stored_as_ascii():
 
 def test_over_long_text_is_refused():
     with pytest.raises(ValidationError) as caught:
-        case_register(case_type=CaseType.REQUEST, level=Case.Level.COUNTY, unit=OrgUnitFactory(), applicant=APPLICANT,
+        case_register(case_type=CaseType.REQUEST, level=Case.Level.COUNTY, unit=OrgUnitFactory(), applicant=APPLICANT, channel="online",
                       subject="س" * 201, description="ش" * 4001)
     assert set(caught.value.message_dict) == {"subject", "description"}
 
