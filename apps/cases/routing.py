@@ -18,6 +18,7 @@ rule lands there (a complaint against a governor's own office), the next level u
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.orgs.models import Body, County, OrgUnit, Province, Staff
@@ -108,10 +109,12 @@ def _is_officials_own(unit: OrgUnit, official: Staff) -> bool:
 def complaint_route(official: Staff) -> Route:
     """The unit that handles a complaint against `official`, and why. Raises ValidationError when
     the org tree has no unit to take it (no governor's office or centre set up)."""
-    for unit, why in _ladder(official):
-        if unit is not None and not _is_officials_own(unit, official):
-            post = official.get_post_kind_display() if official.post_kind else official.post
-            return Route(unit, _("Complaint against %(post)s: handled by %(why)s.") % {"post": post, "why": why})
+    # The note is kept on the case: written in Persian, the language of the desk's records.
+    with translation.override("fa"):
+        for unit, why in _ladder(official):
+            if unit is not None and not _is_officials_own(unit, official):
+                post = official.get_post_kind_display() if official.post_kind else official.post
+                return Route(unit, _("Complaint against %(post)s: handled by %(why)s.") % {"post": post, "why": why})
     raise ValidationError(
         {"official": _("No unit of the org tree can handle a complaint against this official; the administrator must set up the governors' offices and the centre.")}
     )

@@ -5,7 +5,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.cases import routing
@@ -110,7 +110,8 @@ def case_register(
         case.handling_unit, case.routing_note = route.unit, route.note
     if destination is not None:
         case.handling_unit, case.body, case.state = destination, referred_to, Case.State.REFERRED
-        case.routing_note = _("Outside the duties of %(body)s: referred to the competent body.") % {"body": body.name}
+        with translation.override("fa"):
+            case.routing_note = _("Outside the duties of %(body)s: referred to the competent body.") % {"body": body.name}
     for _attempt in range(TRACKING_CODE_ATTEMPTS):
         case.tracking_code = case_code_new()
         try:
