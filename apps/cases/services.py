@@ -204,7 +204,8 @@ def case_refer(*, case: Case, kind: str, by: Staff | None, note: str, to_unit: O
     elif kind == Kind.BODY:
         if to_body is None or to_body.pk == current.body_id:
             raise ValidationError({"to_body": _("Choose the competent body (another body).")})
-        to_unit = routing.body_unit_near(to_body, near=current)
+        # Nearest to where the applicant came (the registering desk), not to where the case is now.
+        to_unit = routing.body_unit_near(to_body, near=case.unit)
         if to_unit is None:
             raise ValidationError({"to_body": _("This body has no unit with a desk yet; choose another body.")})
         case.body = to_body
