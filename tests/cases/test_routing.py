@@ -26,7 +26,7 @@ HIERARCHY = [
 ]
 
 
-@pytest.mark.parametrize("post, handler", HIERARCHY)
+@pytest.mark.parametrize(("post", "handler"), HIERARCHY)
 def test_the_complaint_hierarchy_chooses_the_handling_unit_from_the_official_s_post(post, handler):
     tree = samad_tree()
     official = tree.officials[post]
@@ -82,7 +82,7 @@ ONE_LEVEL_UP = [
 ]
 
 
-@pytest.mark.parametrize("start, expected", ONE_LEVEL_UP)
+@pytest.mark.parametrize(("start", "expected"), ONE_LEVEL_UP)
 def test_an_objection_goes_one_level_up(start, expected):
     tree = samad_tree()
     up = routing.one_level_up(getattr(tree, start))

@@ -11,7 +11,14 @@ from apps.cases.tasks import case_notifications_resend
 from apps.catalog.models import SubService
 from apps.desk.services import Applicant
 from tests.cases.trees import samad_tree
-from tests.factories import BodyFactory, OrgUnitFactory, StaffFactory, SubServiceFactory, body_duty, registered_case
+from tests.factories import (
+    BodyFactory,
+    OrgUnitFactory,
+    StaffFactory,
+    SubServiceFactory,
+    body_duty,
+    registered_case,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +77,8 @@ def test_outside_the_duties_the_case_goes_to_the_competent_body_s_nearest_desk_w
     assert "اداره راه شهرستان" in sms[0]
     assert case.tracking_code in sms[0]  # the link carries the code
     email = CaseNotification.objects.get(case=case, channel=CaseNotification.Channel.EMAIL)
-    assert email.recipient == "sara@example.com" and "اداره راه شهرستان" in email.body
+    assert email.recipient == "sara@example.com"
+    assert "اداره راه شهرستان" in email.body
 
 
 def test_referring_to_the_desk_s_own_body_is_refused():
@@ -86,14 +94,18 @@ def test_each_referral_kind_moves_the_case_and_tells_the_applicant_once():
     case = registered_case(unit=tree.county_office, clerk=clerk)
     assert len(_sms(case)) == 1  # registered
     case = services.case_refer(case=case, kind=CaseEvent.ReferralKind.UPWARD, by=clerk, note="فراتر از اختیارات استان")
-    assert case.handling_unit == tree.ministry_hq and case.state == Case.State.REFERRED
+    assert case.handling_unit == tree.ministry_hq
+    assert case.state == Case.State.REFERRED
     case = services.case_refer(case=case, kind=CaseEvent.ReferralKind.UNIT, by=clerk, note="معاونت فنی", to_unit=tree.deputy_dept)
     assert case.handling_unit == tree.deputy_dept
     case = services.case_refer(case=case, kind=CaseEvent.ReferralKind.BODY, by=clerk, note="موضوع استانداری", to_body=tree.county_gov.body)
-    assert case.handling_unit == tree.county_gov and case.body == tree.county_gov.body
+    assert case.handling_unit == tree.county_gov
+    assert case.body == tree.county_gov.body
     sms = _sms(case)
     assert len(sms) == 4
-    assert "ستاد وزارت" in sms[1] and "معاونت فنی" in sms[2] and "فرمانداری" in sms[3]
+    assert "ستاد وزارت" in sms[1]
+    assert "معاونت فنی" in sms[2]
+    assert "فرمانداری" in sms[3]
     assert not CaseNotification.objects.filter(case=case, channel=CaseNotification.Channel.EMAIL).exists()  # none given
 
 
@@ -132,14 +144,16 @@ def test_an_internal_action_is_not_told_and_a_public_one_is():
     case.refresh_from_db()
     assert case.state == Case.State.IN_PROGRESS
     sms = _sms(case)
-    assert len(sms) == 2 and "بازدید میدانی" in sms[1]
+    assert len(sms) == 2
+    assert "بازدید میدانی" in sms[1]
 
 
 def test_the_response_closes_the_case_and_the_closing_sms_carries_the_rating_link():
     case = registered_case()
     response = services.case_respond(case=case, by=None, outcome=CaseResponse.Outcome.RESOLVED, text="مشکل رفع شد")
     case.refresh_from_db()
-    assert case.state == Case.State.CLOSED and case.closed_at == response.at
+    assert case.state == Case.State.CLOSED
+    assert case.closed_at == response.at
     assert f"/cases/rate/{case.link_token}/" in _sms(case)[-1]
     with pytest.raises(ValidationError):
         services.case_act(case=case, by=None, note="دیرهنگام")
@@ -179,7 +193,8 @@ def test_a_complainant_objects_once_and_the_complaint_reopens_one_level_up():
     services.case_respond(case=case, by=None, outcome=CaseResponse.Outcome.REJECTED, text="تخلفی دیده نشد")
     case = services.case_object(case=services.case_by_link(case.link_token), reason="پاسخ قانع‌کننده نیست")
     assert case.handling_unit == tree.province_gov_office
-    assert case.state == Case.State.REFERRED and case.closed_at is None
+    assert case.state == Case.State.REFERRED
+    assert case.closed_at is None
     assert "دفتر استاندار" in _sms(case)[-1]
     services.case_respond(case=case, by=None, outcome=CaseResponse.Outcome.REJECTED, text="تأیید پاسخ پیشین")
     with pytest.raises(ValidationError):
