@@ -159,9 +159,12 @@ def _duties_errors(case: Case, *, referred_to: Body | None) -> dict[str, list[st
         if referred_to.pk in bodies:
             errors["referred_to"] = [_("Refer to another body: this one is the desk's own.")]
         return errors
-    if case.channel in STAFF_CHANNELS and not (case.service_id or case.duty_id) and case.type not in (
-        CaseType.FEELINGS, CaseType.THANKS, CaseType.IDEA,
-    ):
+    # Feelings, thanks and ideas concern no duty; a complaint naming an official goes where the
+    # complaint hierarchy sends it, whichever desk took it.
+    exempt = case.type in (CaseType.FEELINGS, CaseType.THANKS, CaseType.IDEA) or (
+        case.type == CaseType.COMPLAINT and case.official_id
+    )
+    if case.channel in STAFF_CHANNELS and not (case.service_id or case.duty_id) and not exempt:
         errors["duty"] = [
             _("Choose the service or duty of the body this case is about. If it is outside the body's duties, refer it to the competent body instead of registering it.")
         ]

@@ -23,6 +23,7 @@ class DemoOrg:
     county_units: dict[str, OrgUnit]
     counters: list[Counter]
     staff: dict[str, Staff] = field(default_factory=dict)
+    units: dict[str, OrgUnit] = field(default_factory=dict)
 
 
 # username → (first name, last name, post, role, unit key, main duties)
@@ -33,6 +34,11 @@ DEMO_LOGINS = {
     "supervisor": ("زهرا", "رضایی", "مسئول میز خدمت", roles.BODY_SUPERVISOR, "provincial", "نظارت بر میز خدمت، فهرست خدمات و باجه‌ها"),
     "auditor": ("حسین", "موسوی", "ارزیاب میز خدمت", roles.PROVINCIAL_AUDITOR, "planning", "ارزیابی دوماهه میزهای خدمت استان"),
     "national": ("فاطمه", "حسینی", "ارزیاب ملی", roles.NATIONAL_AUDITOR, "national_org", "تلفیق گزارش‌های ملی"),
+    # People's communication cases (SPEC §8).
+    "people": ("نسرین", "کاظمی", "کارشناس میز ارتباطات مردمی", roles.PEOPLE_CLERK, "county_desk", "ثبت و ارجاع موارد ارتباطات مردمی شهرستان"),
+    "handler": ("مجید", "فرهادی", "کارشناس رسیدگی به شکایات", roles.COMPLAINT_HANDLER, "governor_office", "رسیدگی به شکایت از مدیران استان"),
+    "centre": ("لیلا", "مرادی", "کارشناس مرکز ارتباطات مردمی", roles.CENTRE_REVIEWER, "centre", "بررسی موارد ارجاعی و گزارش‌های ملی"),
+    "ideas": ("بهرام", "شریفی", "دبیر کارگروه ایده‌ها", roles.IDEAS_MEMBER, "centre", "بررسی ایده‌ها و پیشنهادهای مردمی"),
 }
 
 # Staff without a login: they serve clients and will get QR codes and name plates.
@@ -42,6 +48,17 @@ DEMO_STAFF = [
     ("محمد", "قاسمی", "رئیس اداره املاک", "dept_estate", "امضای پاسخ‌های املاک"),
     ("نرگس", "طاهری", "کارشناس راهداری", "county_sari", "رسیدگی به درخواست‌های راهداری شهرستان"),
     ("امیر", "صادقی", "کارشناس فنی", "county_babol", "بازدید و کارشناسی فنی"),
+]
+
+
+# Officials without a login whose posts the complaint hierarchy routes on (charter 10-3):
+# (first name, last name, post, post kind, unit key).
+DEMO_OFFICIALS = [
+    ("حمید", "یوسفی", "مدیرکل راه و شهرسازی استان مازندران", Staff.PostKind.PROVINCIAL_DIRECTOR, "provincial"),
+    ("کاظم", "رحیمی", "رئیس اداره راه و شهرسازی شهرستان ساری", Staff.PostKind.COUNTY_HEAD, "county_sari"),
+    ("ناصر", "عباسی", "فرماندار ساری", Staff.PostKind.COUNTY_GOVERNOR, "county_governorate"),
+    ("محمود", "حسین‌زاده", "استاندار مازندران", Staff.PostKind.PROVINCE_GOVERNOR, "governorate"),
+    ("پرویز", "نادری", "معاون ساختمان و مسکن وزیر", Staff.PostKind.HQ_DEPUTY, "hq"),
 ]
 
 
@@ -106,6 +123,7 @@ def seed_org_demo(*, password: str) -> DemoOrg:
                           level=OrgUnit.Level.PROVINCE, province=mazandaran)
     national_unit = _unit("national_org", name="ستاد سازمان اداری و استخدامی کشور", body=national_org,
                           level=OrgUnit.Level.HQ)
+    samad_units = _samad_units(mazandaran, sari, hq)
 
     counters = [
         Counter.objects.update_or_create(unit=provincial, number=n, defaults={"title": title, "active": True})[0]
@@ -113,7 +131,7 @@ def seed_org_demo(*, password: str) -> DemoOrg:
     ]
 
     units = {"hq": hq, "provincial": provincial, "planning": planning_unit, "national_org": national_unit,
-             **departments, **county_units}
+             **departments, **county_units, **samad_units}
     org = DemoOrg(mazandaran, ministry, directorate, hq, provincial, departments, county_units, counters)
 
     User = get_user_model()
@@ -137,4 +155,44 @@ def seed_org_demo(*, password: str) -> DemoOrg:
                       "main_duties": duties, "active": True},
         )
         org.staff[f"staff{n}"] = staff
+    for n, (first, last, post, post_kind, unit_key) in enumerate(DEMO_OFFICIALS, start=1):
+        staff, _ = Staff.objects.update_or_create(
+            personnel_code=f"{8000 + n}", body=units[unit_key].body,
+            defaults={"first_name": first, "last_name": last, "post": post, "post_kind": post_kind,
+                      "unit": units[unit_key], "active": True},
+        )
+        org.staff[f"official_{post_kind}"] = staff
+    org.units = units
     return org
+
+
+def _samad_units(province: Province, county: County, ministry_hq: OrgUnit) -> dict[str, OrgUnit]:
+    """The people's communication tree: the centre, the governor's offices with their heads' offices
+    and the county desk, and the minister's office (apps.cases.routing reads these)."""
+    centre_body, _ = Body.objects.update_or_create(
+        name_fa="مرکز ارتباطات مردمی", defaults={"name_en": "People's Communication Centre", "kind": Body.Kind.CENTRE}
+    )
+    governorate, _ = Body.objects.update_or_create(
+        name_fa="استانداری مازندران",
+        defaults={"name_en": "Mazandaran Governorate", "kind": Body.Kind.GOVERNORATE,
+                  "head_name": "محمود حسین‌زاده", "head_post": "استاندار مازندران"},
+    )
+    Level = OrgUnit.Level
+    centre = _unit("centre", name="مرکز ارتباطات مردمی", body=centre_body, level=Level.HQ, address="تهران، خیابان پاستور")
+    province_gov = _unit("governorate", name="استانداری مازندران", body=governorate, level=Level.PROVINCE,
+                         province=province, address="ساری، میدان امام")
+    county_gov = _unit("county_governorate", name="فرمانداری ساری", body=governorate, parent=province_gov,
+                       level=Level.COUNTY, province=province, county=county, address="ساری، خیابان جمهوری")
+    return {
+        "centre": centre,
+        "governorate": province_gov,
+        "governor_office": _unit("governor_office", name="دفتر استاندار مازندران", body=governorate,
+                                 parent=province_gov, level=Level.DEPARTMENT, head_office=True),
+        "county_governorate": county_gov,
+        "county_governor_office": _unit("county_governor_office", name="دفتر فرماندار ساری", body=governorate,
+                                        parent=county_gov, level=Level.DEPARTMENT, head_office=True),
+        "county_desk": _unit("county_desk", name="میز ارتباطات مردمی فرمانداری ساری", body=governorate,
+                             parent=county_gov, level=Level.DEPARTMENT),
+        "minister_office": _unit("minister_office", name="دفتر وزیر راه و شهرسازی", body=ministry_hq.body,
+                                 parent=ministry_hq, level=Level.DEPARTMENT, head_office=True),
+    }

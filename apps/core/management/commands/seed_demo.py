@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 "Pass --allow-production only on a throwaway portal."
             )
         from apps.audits.demo import audit_demo_summary, seed_audit_demo
+        from apps.cases.demo import cases_demo_summary, seed_cases_demo
         from apps.catalog.demo import seed_catalog_demo
         from apps.desk.demo import desk_demo_notifications_backdate, desk_demo_summary, seed_desk_demo
         from apps.feedback.demo import feedback_demo_summary, seed_feedback_demo
@@ -70,6 +71,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seed_feedback_demo(org, now=now)
                 round_ = seed_audit_demo(org)
+            with transaction.atomic():
+                seed_cases_demo(org, now=now)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Logins (password for all: {password}):"))
         for username in DEMO_LOGINS:
@@ -77,6 +80,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} {staff.full_name} — {staff.post} — {staff.unit}")
         self.stdout.write(f"{len(services)} demo sub-services are published at {settings.SITE_URL}/services/")
         self._summary(desk_demo_summary(org), feedback_demo_summary(org), audit_demo_summary(org, round_))
+        self.stdout.write(
+            _("People's communication cases: %(total)d of %(types)d types, %(closed)d closed") % cases_demo_summary(org)
+        )
         self.stdout.write(f"Open {settings.SITE_URL}/accounts/login/")
 
     def _summary(self, desk: dict, feedback: dict, audit: dict) -> None:
