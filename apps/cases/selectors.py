@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from apps.cases.models import DEFAULT_DUE_WORKING_DAYS, Case, CaseTypeSetting
+from apps.cases.models import DEFAULT_DUE_WORKING_DAYS, Case, CaseType, CaseTypeSetting
 from apps.core.scoping import scope_queryset
 from apps.orgs import roles
 
@@ -30,3 +30,11 @@ def case_type_due_working_days(case_type: str) -> int:
     """Working days allowed to answer a type: the administrator's setting, else the default in code."""
     setting = CaseTypeSetting.objects.filter(type=case_type).values_list("due_working_days", flat=True).first()
     return setting if setting is not None else DEFAULT_DUE_WORKING_DAYS[case_type]
+
+
+def staff_thanks(*, staff, period: tuple | None = None) -> QuerySet[Case]:
+    """Thanks cases naming one employee, newest first; `period` is (first day, last day) in Tehran."""
+    qs = Case.objects.filter(type=CaseType.THANKS, employee=staff).order_by("-created_at")
+    if period is not None:
+        qs = qs.filter(created_at__date__gte=period[0], created_at__date__lte=period[1])
+    return qs.only("tracking_code", "subject", "created_at")

@@ -369,3 +369,19 @@ def test_only_supervisors_decide_bursts(client, code, officer, clerk):
         assert response.status_code == 403
     held.refresh_from_db()
     assert held.reviewed_at is None
+
+
+def test_thanks_cases_count_in_the_employees_record_beside_the_qr_ratings(client, member):
+    from tests.factories import registered_case
+
+    member.user = UserFactory()
+    member.save()
+    registered_case(case_type="thanks", unit=member.unit, employee=member, channel="online")
+    old = registered_case(case_type="thanks", unit=member.unit, employee=member, channel="online")
+    old.__class__.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=100))
+    registered_case(case_type="thanks", unit=member.unit, employee=StaffFactory(unit=member.unit), channel="online")
+    client.force_login(member.user)
+    page = client.get(reverse("feedback:staff_ratings", args=[member.pk]))
+    assert page.context["thanks_count"] == 2
+    assert _fa("Thanks from citizens") in page.content.decode()
+    assert client.get(reverse("feedback:staff_ratings", args=[member.pk]), {"days": "30"}).context["thanks_count"] == 1

@@ -403,11 +403,17 @@ def staff_ratings(request: HttpRequest, staff_id: int) -> HttpResponse:
         today = timezone.localdate()
         period = (today - dt.timedelta(days=PERIOD_DAYS[days] - 1), today)
     one = Staff.objects.filter(pk=member.pk)
+    # Thanks registered as people's communication cases count beside the QR ratings (charter, SPEC §8).
+    from apps.cases.selectors import staff_thanks
+
+    thanks = staff_thanks(staff=member, period=period)
     return render(
         request,
         "feedback/rate_staff.html",
         {
             "member": member,
+            "thanks_count": thanks.count(),
+            "thanks_recent": thanks[:5],
             "days": days if period else "",
             "summary": ratings.staff_rating_summary(staff_qs=one, period=period),
             "recent": ratings.staff_rating_recent(staff=member, period=period),
