@@ -128,7 +128,8 @@ def test_an_invalid_national_code_gets_a_persian_message_and_keeps_the_input(cli
     assert not Case.objects.exists()
     html = page.content.decode()
     assert fa("This national code is not valid; check the digits.") in html
-    assert "رضا کریمی" in html and "شرح مورد آزمایشی" in html
+    assert "رضا کریمی" in html
+    assert "شرح مورد آزمایشی" in html
 
 
 def test_over_long_text_is_refused_on_its_field_and_kept(client, county_desk):
@@ -156,7 +157,8 @@ def test_a_file_that_is_not_pdf_jpeg_or_png_is_refused_the_good_one_kept_and_the
     assert fa("This file type is not accepted. Allowed: %(types)s.").split("%")[0] in html
     assert "موضوع با پیوست" in html
     token = form.data["attachment_1_kept"]
-    assert token and form.kept_names["attachment_1"] == "letter"
+    assert token
+    assert form.kept_names["attachment_1"] == "letter"
     again = _post(client, subject="موضوع با پیوست", duty_choice=f"duty:{county_desk['duty'].pk}",
                   attachment_1_kept=token, attachment_3=_png())
     assert again.status_code == 302
@@ -241,7 +243,8 @@ def test_outside_the_duties_the_page_leads_to_the_referral_and_finds_the_compete
     assert led.status_code == 200
     assert not led.context["form"].errors
     html = led.content.decode()
-    assert 'id="refer-instead"' in html and "قطعی آب" in html
+    assert 'id="refer-instead"' in html
+    assert "قطعی آب" in html
     found = _post(client, step="find", duty_choice="outside", find_body="آب", subject="قطعی آب")
     assert [row["body"] for row in found.context["form"].body_matches] == [county_desk["water"]]
     assert list(found.context["form"].fields["referred_to"].queryset) == [county_desk["water"]]
@@ -344,7 +347,8 @@ def test_the_case_page_shows_route_timeline_sms_and_actions_for_the_handler(clie
     page = client.get(reverse("cases:detail", kwargs={"code": case.tracking_code}))
     html = page.content.decode()
     assert page.context["can_act"]
-    assert 'id="route-note"' in html and 'id="case-sms"' in html
+    assert 'id="route-note"' in html
+    assert 'id="case-sms"' in html
     assert reverse("cases:refer", kwargs={"code": case.tracking_code}) in html
     auditor = staff_user(roles.PROVINCIAL_AUDITOR, unit=county_desk["province_office"])
     client.force_login(auditor.user)
@@ -364,7 +368,8 @@ def test_recording_an_action_tells_the_applicant_and_an_empty_note_is_refused(cl
     assert CaseNotification.objects.filter(event=event, channel="sms").count() == 1
     client.post(url, {"act-note": "یادداشت داخلی"})
     internal = CaseEvent.objects.get(case=case, note="یادداشت داخلی")
-    assert not internal.public and not internal.notifications.exists()
+    assert not internal.public
+    assert not internal.notifications.exists()
 
 
 def test_referring_to_a_unit_of_the_same_body_to_the_competent_body_and_upward(client, county_desk):
