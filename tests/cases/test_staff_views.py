@@ -432,3 +432,22 @@ def test_attachments_are_served_only_within_scope(client, county_desk, settings,
     stranger = staff_user(roles.PEOPLE_CLERK, unit=OrgUnitFactory())
     client.force_login(stranger.user)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("case_type", [CaseType.IDEA, CaseType.FEELINGS])
+def test_ideas_and_feelings_need_no_duty(client, county_desk, case_type):
+    client.force_login(county_desk["clerk"].user)
+    assert _post(client, case_type).status_code == 302
+    assert Case.objects.get().type == case_type
+
+
+def test_the_competent_body_is_found_by_a_service_name_too(client, county_desk):
+    roads = BodyFactory(name_fa="اداره کل راهداری")
+    SubServiceFactory(body=roads, title="صدور مجوز عبور وسایل سنگین")
+    client.force_login(county_desk["clerk"].user)
+    found = _post(client, step="find", duty_choice="outside", find_body="مجوز عبور")
+    assert [row["body"] for row in found.context["form"].body_matches] == [roads]
+    assert found.context["form"].body_matches[0]["matches"] == ["صدور مجوز عبور وسایل سنگین"]
+    own = SubServiceFactory(body=county_desk["unit"].body, title="مجوز عبور محلی")
+    again = _post(client, step="find", duty_choice="outside", find_body="مجوز عبور")
+    assert own.body not in [row["body"] for row in again.context["form"].body_matches]
