@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import scope_queryset
@@ -65,6 +65,16 @@ def _audit_forms_to_act_on(user, cache) -> int:
     return counts[AuditForm.State.DRAFT] + counts[AuditForm.State.RETURNED]
 
 
+def _case_inbox_count(user, cache) -> int:
+    from apps.cases.selectors import case_inbox
+
+    return case_inbox(user=user).count()
+
+
+PEOPLE, HANDLER, REVIEWER, IDEAS = roles.PEOPLE_CLERK, roles.COMPLAINT_HANDLER, roles.CENTRE_REVIEWER, roles.IDEAS_MEMBER
+CASE_WORKERS = (CLERK, PEOPLE, HANDLER, REVIEWER, SUPERVISOR, ADMIN)
+
+
 def _audit_forms_overdue(user, cache) -> int:
     """Forms past due on the side this role acts on: the body's part for a supervisor, the evaluator's for auditors."""
     from apps.audits.selectors import audit_overdue_counts
@@ -112,6 +122,16 @@ TILES: tuple[Tile, ...] = (
     Tile((*DESK_WORKERS, *AUDITORS), _("Org units"),
          _("The units you can see, from your own down to the inner departments."), "orgs:unit_list",
          lambda user, cache: scope_queryset(OrgUnit.objects.all(), user, unit_field=None).count()),
+    Tile((CLERK, PEOPLE, SUPERVISOR, ADMIN), _("Register a case"),
+         _("A complaint, report, request, idea or thanks at the desk or by phone; outside the body's duties, refer it."),
+         "cases:register"),
+    Tile(CASE_WORKERS, _("Cases inbox"), _("Open people's communication cases your units handle, the earliest due first."),
+         "cases:inbox", _case_inbox_count),
+    Tile((HANDLER, REVIEWER, IDEAS, SUPERVISOR, ADMIN), _("Cases"),
+         _("Every case registered at or handled by your units; the centre sees all."), "cases:list"),
+    # Built by the ideas pages; a tile whose page does not exist yet is left out (home_for_user).
+    Tile((IDEAS, REVIEWER, ADMIN), _("Ideas queue"),
+         _("Ideas and suggestions waiting for the working group: accept, merge or decline."), "ideas:queue"),
     Tile(tuple(roles.ADMIN_SITE_ROLES), _("Administration"), _("Reference data, users and roles, holidays."),
          "admin:index"),
 )
@@ -121,11 +141,15 @@ def home_for_user(user) -> dict:
     """The user's unit, role and the actions their role takes next, with counts in scope."""
     role = roles.primary_role(user)
     cache: dict = {}
-    actions = [
-        NextAction(tile.title, tile.description, reverse(tile.url_name) + tile.query, tile.count(user, cache) if tile.count else None)
-        for tile in TILES
-        if role in tile.roles
-    ]
+    actions = []
+    for tile in TILES:
+        if role not in tile.roles:
+            continue
+        try:
+            url = reverse(tile.url_name) + tile.query
+        except NoReverseMatch:
+            continue
+        actions.append(NextAction(tile.title, tile.description, url, tile.count(user, cache) if tile.count else None))
     staff = getattr(user, "staff", None)
     return {"staff": staff, "role": role, "role_label": roles.ROLE_LABELS.get(role, ""), "actions": actions}
 

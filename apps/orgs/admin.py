@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.admin import ScopedAdmin
 from apps.core.scoping import scope_queryset
 from apps.orgs import roles
-from apps.orgs.models import Body, Counter, County, OrgUnit, Province, Staff
+from apps.orgs.models import Body, BodyDuty, Counter, County, OrgUnit, Province, Staff
 
 
 @admin.register(Province)
@@ -27,12 +27,22 @@ class CountyAdmin(admin.ModelAdmin):
     list_select_related = ["province"]
 
 
+class BodyDutyInline(admin.TabularInline):
+    """The body's duties: what its desks register cases on besides its services (charter 3-8)."""
+
+    model = BodyDuty
+    extra = 1
+    fields = ["title", "keywords"]
+
+
 @admin.register(Body)
 class BodyAdmin(admin.ModelAdmin):
-    list_display = ["name_fa", "name_en", "parent", "head_name"]
+    list_display = ["name_fa", "name_en", "kind", "parent", "head_name"]
+    list_filter = ["kind"]
     search_fields = ["name_fa", "name_en"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
+    inlines = [BodyDutyInline]
 
 
 class CounterInline(admin.TabularInline):
@@ -43,8 +53,8 @@ class CounterInline(admin.TabularInline):
 @admin.register(OrgUnit)
 class OrgUnitAdmin(ScopedAdmin):
     unit_field = None
-    list_display = ["indented_name", "level", "body", "province", "county"]
-    list_filter = ["level", "body", "province"]
+    list_display = ["indented_name", "level", "body", "province", "county", "head_office"]
+    list_filter = ["level", "head_office", "body", "province"]
     search_fields = ["name"]
     list_select_related = ["body", "province", "county"]
     autocomplete_fields = ["parent", "body", "county"]
@@ -65,8 +75,8 @@ class CounterAdmin(ScopedAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(ScopedAdmin):
-    list_display = ["last_name", "first_name", "personnel_code", "post", "unit", "active", "user"]
-    list_filter = ["active", "body"]
+    list_display = ["last_name", "first_name", "personnel_code", "post", "post_kind", "unit", "active", "user"]
+    list_filter = ["active", "post_kind", "body"]
     search_fields = ["first_name", "last_name", "personnel_code", "post"]
     list_select_related = ["unit", "user"]
     autocomplete_fields = ["unit"]

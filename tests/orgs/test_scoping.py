@@ -1,5 +1,7 @@
 """Object-level scoping: one rule, applied in selectors, portal pages and the admin."""
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -9,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audits.models import AuditForm
-from apps.cases.models import Case
+from apps.cases.models import Case, CaseResponse, MeetingSchedule
+from apps.cases.services import case_respond
 from apps.core.scoping import scope_queryset
 from apps.desk.models import QueueTicket, RequestStage, ServiceRequest
 from apps.feedback.models import Answer, StaffRating, SurveyResponse
@@ -51,6 +54,10 @@ UNIT_BOUND_FACTORIES = {
     Answer: lambda unit: AnswerFactory(response__request=registered_request(unit=unit)),
     AuditForm: lambda unit: AuditFormFactory(unit=unit),
     Case: lambda unit: registered_case(unit=unit),
+    CaseResponse: lambda unit: case_respond(case=registered_case(unit=unit), by=None, outcome="resolved", text="پاسخ"),
+    MeetingSchedule: lambda unit: MeetingSchedule.objects.create(
+        official=StaffFactory(unit=unit), unit=unit, weekday=0, start=dt.time(9), end=dt.time(11), place="دفتر",
+    ),
 }
 
 
