@@ -184,7 +184,7 @@ def test_a_complaint_against_a_county_head_goes_to_the_county_governor_s_office(
     case = Case.objects.get()
     assert case.handling_unit == county_desk["unit"]  # the county governor's office, not the water unit
     assert case.unit == desk
-    assert "فرمانداری" in case.routing_note
+    assert "دفتر فرماندار" in case.routing_note
     # The registering desk still sees the case (registered there) but does not handle it.
     detail = client.get(reverse("cases:detail", kwargs={"code": case.tracking_code}))
     assert detail.status_code == 200

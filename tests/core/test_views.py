@@ -98,10 +98,11 @@ def test_seed_demo_is_idempotent_and_prints_logins(settings, capsys, monkeypatch
     for username in DEMO_LOGINS:
         assert username in out
     assert "chosen-demo-pass" in out
+    from apps.orgs.demo import DEMO_OFFICIALS, DEMO_STAFF
     from apps.orgs.models import OrgUnit, Staff
 
     assert OrgUnit.objects.filter(name="اداره کل راه و شهرسازی مازندران").count() == 1
-    assert Staff.objects.count() == len(DEMO_LOGINS) + 5
+    assert Staff.objects.count() == len(DEMO_LOGINS) + len(DEMO_STAFF) + len(DEMO_OFFICIALS)
 
 
 def test_each_demo_login_lands_on_its_role_home(client, settings, monkeypatch):
