@@ -341,3 +341,44 @@ def test_rating_posts_are_rate_limited(client, tree, settings):
     assert client.post(url, {"action": "rate", "score": "5"}).status_code == 429
     case.refresh_from_db()
     assert case.rating is None
+
+
+def test_a_case_sent_after_the_confirmation_ran_out_is_kept_and_sent_after_a_new_code(client, tree):
+    """GIVEN a citizen who took 31 minutes to write the complaint WHEN they send it THEN they are told,
+    and after a new code the same form comes back filled, the file still attached, and registers."""
+    from apps.desk.views.public import EDESK_SESSION_SECONDS
+
+    session = client.session
+    session[SESSION_MOBILE] = (MOBILE, timezone.now().timestamp() - EDESK_SESSION_SECONDS - 60)
+    session.save()
+    late = client.post(NEW, _complaint(tree, attachment_1=upload(PDF)))
+    assert late.templates[0].name == "cases/public/new_mobile.html"
+    assert "۳۰ دقیقه" in late.content.decode()
+    assert not Case.objects.exists()
+
+    client.post(NEW, {"step": "send", "mobile": MOBILE})
+    code = re.search(r"#([0-9]{6})", messaging.outbox[-1].text).group(1)
+    client.post(NEW, {"step": "verify", "mobile": MOBILE, "otp": code})
+    back = client.get(NEW, follow=True)
+    form = back.context["form"]
+    assert form["subject"].value() == "برخورد نامناسب مدیرکل"
+    assert back.content.decode().count('class="kept"') == 1
+    token = form["attachment_1_kept"].value()
+
+    done = client.post(NEW, {**_complaint(tree), "attachment_1_kept": token})
+    assert done.status_code == 302
+    assert CaseAttachment.objects.filter(case=Case.objects.get()).count() == 1
+
+
+def test_the_complaint_form_costs_the_same_queries_whatever_the_number_of_managers(
+    client, tree, django_assert_max_num_queries
+):
+    _confirm(client)
+    query = {"type": "complaint", "body": tree["directorate"].pk}
+    client.get(NEW, query)
+    for n in range(15):
+        unit = OrgUnitFactory(body=tree["directorate"], province=tree["province"], name=f"اداره {n}")
+        StaffFactory(unit=unit, post_kind="county_head")
+    with django_assert_max_num_queries(6):
+        page = client.get(NEW, query)
+    assert page.content.decode().count("رئیس اداره شهرستان") == 15
