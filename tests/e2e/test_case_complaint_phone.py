@@ -41,8 +41,9 @@ def _sms(pattern: str) -> re.Match:
 
 
 def test_a_citizen_complains_online_against_a_director_general_and_the_governor_s_office_answers(
-    page, live_server, settings, tmp_path, shot, no_horizontal_overflow
+    page, live_server, settings, tmp_path, shot, no_horizontal_overflow, axe_check
 ):
+    problems: list[str] = []
     settings.MEDIA_ROOT = tmp_path / "media"
     page.set_default_timeout(WAIT)
     expect.set_options(timeout=WAIT)
@@ -66,6 +67,7 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     page.select_option("#body", str(tree["directorate"].pk))
     no_horizontal_overflow(page)
     shot(page, "case-1-choose")
+    problems += axe_check(page, fail=False)
     with page.expect_navigation():
         page.click("button[type=submit]")
 
@@ -81,6 +83,7 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     page.set_input_files("#id_attachment_1", str(scan))
     no_horizontal_overflow(page)
     shot(page, "case-2-form")
+    problems += axe_check(page, fail=False)
     with page.expect_navigation():
         page.click("form.form button[type=submit]")
 
@@ -94,6 +97,7 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     expect(page.locator("main")).to_contain_text(to_persian_digits(tracking_code_display(case.tracking_code)))
     no_horizontal_overflow(page)
     shot(page, "case-3-registered")
+    problems += axe_check(page, fail=False)
 
     # The governor's office refers it inside the governorate and answers it (the staff pages are built
     # in parallel; until they are merged the handler's two steps go through the services).
@@ -114,6 +118,7 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     expect(page.locator("main")).to_contain_text(ANSWER)
     no_horizontal_overflow(page)
     shot(page, "case-4-track")
+    problems += axe_check(page, fail=False)
     with page.expect_download() as download:
         page.click(f"a:has-text('{_fa('Download the response (PDF)')}')")
     text = pdf_text(Path(download.value.path()).read_bytes())
@@ -127,8 +132,10 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     page.click("label[for=score-4]")
     no_horizontal_overflow(page)
     shot(page, "case-5-rate")
+    problems += axe_check(page, fail=False)
     with page.expect_navigation():
         page.click("button.rate-submit")
     expect(page.locator(".rate-done")).to_be_visible()
     case.refresh_from_db()
     assert case.rating == 4
+    assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
