@@ -13,6 +13,8 @@ from apps.cases.models import Case, CaseAttachment, CaseEvent, CaseResponse
 from apps.cases.notifications import case_rate_url
 from apps.core import messaging
 from apps.core.jalali import format_date
+from apps.core.text import to_persian_digits
+from apps.desk.tracking import tracking_code_display
 from apps.desk.views.public import SESSION_MOBILE
 from apps.orgs import roles
 from apps.orgs.models import Body, OrgUnit
@@ -382,3 +384,33 @@ def test_the_complaint_form_costs_the_same_queries_whatever_the_number_of_manage
     with django_assert_max_num_queries(6):
         page = client.get(NEW, query)
     assert page.content.decode().count("رئیس اداره شهرستان") == 15
+
+
+def test_a_people_s_report_needs_the_place_and_refuses_a_day_in_the_future(client, tree):
+    _confirm(client)
+    data = {
+        "step": "submit", "type": "report", "body": tree["directorate"].pk, "national_code": NATIONAL_CODE,
+        "full_name": "رضا حسینی", "subject": "چاله در جاده", "description": "چاله بزرگ در جاده ساری به قائم‌شهر.",
+    }
+    no_place = client.post(NEW, data)
+    assert "place" in no_place.context["form"].errors
+    future = client.post(NEW, {**data, "place": "جاده ساری", "happened_on": "1499/01/01"})
+    assert "happened_on" in future.context["form"].errors
+    assert "چاله بزرگ در جاده ساری به قائم‌شهر." in future.content.decode()
+    assert not Case.objects.exists()
+    assert client.post(NEW, {**data, "place": "جاده ساری", "happened_on": "1405/01/10"}).status_code == 302
+    case = Case.objects.get()
+    assert case.place == "جاده ساری"
+    assert case.happened_at is not None
+
+
+def test_the_citizen_gets_the_tracking_code_by_sms(client, tree, django_capture_on_commit_callbacks):
+    _confirm(client)
+    messaging.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(NEW, _complaint(tree))
+    case = Case.objects.get()
+
+    assert any(
+        to_persian_digits(tracking_code_display(case.tracking_code)) in m.text for m in messaging.outbox if m.mobile == MOBILE
+    )
