@@ -84,7 +84,8 @@ def _level(unit: OrgUnit) -> str:
 
 class OfficialChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, staff: Staff) -> str:
-        return f"{staff.full_name} — {staff.get_post_kind_display()}"
+        # The list covers the body's offices; the office's name tells two managers of one post apart.
+        return f"{staff.full_name} — {staff.get_post_kind_display()} ({staff.unit.name})"
 
 
 class CaseOnlineForm(PortalForm):
