@@ -29,7 +29,7 @@ from apps.core.validators import normalize_mobile, normalize_national_code
 from apps.desk import selectors, services
 from apps.desk.forms import IntakeForm
 from apps.desk.models import ServiceRequest
-from apps.desk.tracking import tracking_code_clean, tracking_code_problem
+from apps.desk.tracking import case_code_is_case, tracking_code_clean, tracking_code_problem
 from apps.desk.views.requests import receipt_pdf_bytes, response_pdf_bytes
 
 SESSION_VERIFIED = "track_verified"
@@ -75,10 +75,16 @@ def _lookup(raw: str) -> tuple[ServiceRequest | None, str]:
 @ratelimit(key=_code_key, rate=_verify_rate, method="POST", block=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """Tracking: status, timeline, promised date; personal data only after the national code."""
+    """Tracking of a request or a case: status, timeline, promised date; personal data only after the
+    national code."""
     raw = request.POST.get("code") or request.GET.get("code", "")
     context = {"code": tracking_code_clean(raw)[:20], "sr": None, "error": "", "verify_error": ""}
-    if raw:
+    if raw and case_code_is_case(tracking_code_clean(raw)):
+        # A people's communication case: its own part of the page (apps.cases.views.public).
+        from apps.cases.views.public import case_track_context
+
+        context.update(case_track_context(request, tracking_code_clean(raw)))
+    elif raw:
         sr, error = _lookup(raw)
         context.update(sr=sr, error=error)
         if sr is not None and request.method == "POST":
