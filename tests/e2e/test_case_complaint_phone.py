@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from apps.cases import services
-from apps.cases.models import Case, CaseEvent, CaseResponse
+from apps.cases.models import Case, CaseEvent
 from apps.core import messaging
 from apps.core.text import to_persian_digits
 from apps.desk.tracking import tracking_code_display
+from apps.orgs import roles
 from tests.cases.test_public_views import complaint_tree
 from tests.e2e.conftest import PHONE
+from tests.factories import staff_user
 from tests.files import PDF
 from tests.i18n import fa as _fa
 from tests.pdf_utils import pdf_text, reads
@@ -41,7 +42,7 @@ def _sms(pattern: str) -> re.Match:
 
 
 def test_a_citizen_complains_online_against_a_director_general_and_the_governor_s_office_answers(
-    page, live_server, settings, tmp_path, shot, no_horizontal_overflow, axe_check
+    page, live_server, login, settings, tmp_path, shot, no_horizontal_overflow, axe_check
 ):
     problems: list[str] = []
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -50,6 +51,7 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     page.set_viewport_size(PHONE)
     messaging.outbox.clear()
     tree = complaint_tree()
+    handler = staff_user(roles.COMPLAINT_HANDLER, unit=tree["gov_unit"])
 
     # The one-time code, as on the e-desk.
     page.goto(f"{live_server.url}/cases/new/")
@@ -93,18 +95,39 @@ def test_a_citizen_complains_online_against_a_director_general_and_the_governor_
     assert case.handling_unit.body == tree["governorate"]
     assert case.handling_unit != tree["directorate_unit"]  # … never the director-general's own directorate
     expect(page.locator("#handling-unit")).to_have_text("دفتر استاندار")
-    expect(page.locator("#routing-note")).to_contain_text("استانداری")
+    expect(page.locator("#routing-note")).to_contain_text("دفتر استاندار")
     expect(page.locator("main")).to_contain_text(to_persian_digits(tracking_code_display(case.tracking_code)))
     no_horizontal_overflow(page)
     shot(page, "case-3-registered")
     problems += axe_check(page, fail=False)
 
-    # The governor's office refers it inside the governorate and answers it (the staff pages are built
-    # in parallel; until they are merged the handler's two steps go through the services).
-    services.case_refer(
-        case=case, kind=CaseEvent.ReferralKind.UNIT, by=None, note="بررسی در دفتر استاندار", to_unit=tree["gov_unit"],
-    )
-    services.case_respond(case=case, by=None, outcome=CaseResponse.Outcome.RESOLVED, text=ANSWER)
+    # The governor's office: its complaint handler finds the case in the inbox, refers it to the
+    # governorate's own unit and answers it, through the staff pages (on a desktop screen).
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, handler.user)
+    page.goto(f"{live_server.url}/cases/inbox/")
+    with page.expect_navigation():
+        page.click(f"a:has-text('{to_persian_digits(tracking_code_display(case.tracking_code))}')")
+    expect(page.locator("#handling-unit")).to_have_text("دفتر استاندار")
+    page.check("#id_refer-kind_0")
+    page.select_option("#id_refer-to_unit", str(tree["gov_unit"].pk))
+    page.fill("#id_refer-note", "بررسی در حوزه استانداری")
+    with page.expect_navigation():
+        page.click(f"button:has-text('{_fa('Refer the case')}')")
+    expect(page.locator("#handling-unit")).to_have_text("استانداری مازندران")
+    page.check("#id_respond-outcome_0")
+    page.fill("#id_respond-text", ANSWER)
+    with page.expect_navigation():
+        page.click(f"button:has-text('{_fa('Respond and close the case')}')")
+    case.refresh_from_db()
+    assert case.state == Case.State.CLOSED
+    assert case.handling_unit == tree["gov_unit"]
+    assert list(case.events.filter(kind=CaseEvent.Kind.REFERRED).values_list("from_unit", "to_unit")) == [
+        (tree["office"].pk, tree["gov_unit"].pk)
+    ]
+    assert case.responses.get().text == ANSWER
+    page.set_viewport_size(PHONE)
 
     # Tracking, later, in a new session (the registering session sees its own case at once): the
     # status for anyone with the code, the response only after the national code.
