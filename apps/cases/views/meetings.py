@@ -39,7 +39,7 @@ class BookingForm(PortalForm):
     """A citizen's (or the desk's) booking of one slot; the slot is checked by the service."""
 
     slot = forms.CharField(
-        label=gettext_lazy("Time"), max_length=40, error_messages={"required": gettext_lazy("Choose a time.")}
+        label=gettext_lazy("Time of the meeting"), max_length=40, error_messages={"required": gettext_lazy("Choose a time.")}
     )
     national_code = NationalCodeField(label=gettext_lazy("National code"))
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
