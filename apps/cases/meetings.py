@@ -149,6 +149,11 @@ def meeting_slots(
     return slots
 
 
+def day_label(day: dt.date) -> str:
+    """«دوشنبه ۱۴۰۵/۰۹/۱۶»: the weekday and the Jalali date."""
+    return f"{WEEKDAYS[day.weekday()]} {format_date(day)}"
+
+
 def slot_label(at: dt.datetime) -> str:
     """«شنبه ۱۴۰۵/۰۹/۲۲ ساعت ۰۹:۳۰»: the weekday, the Jalali date and the Tehran time of a slot."""
     local = at.astimezone(TEHRAN)

@@ -20,6 +20,7 @@ from apps.cases.models import CaseType, MeetingBooking, MeetingSchedule
 from apps.core import jalali, limits
 from apps.core.access import role_required
 from apps.core.forms import MobileField, NationalCodeField, PortalForm, PortalModelForm
+from apps.core.text import localize_digits
 
 SESSION_BOOKED = "meetings_booked"
 
@@ -39,7 +40,9 @@ class BookingForm(PortalForm):
     """A citizen's (or the desk's) booking of one slot; the slot is checked by the service."""
 
     slot = forms.CharField(
-        label=gettext_lazy("Time of the meeting"), max_length=40, error_messages={"required": gettext_lazy("Choose a time.")}
+        label=gettext_lazy("Time of the meeting"),
+        max_length=40,
+        error_messages={"required": gettext_lazy("Choose a time.")},
     )
     national_code = NationalCodeField(label=gettext_lazy("National code"))
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
@@ -115,8 +118,13 @@ def _service_errors(form: forms.Form, error: ValidationError, *, rename: dict | 
         form.add_error(name if name in form.fields else None, errors)
 
 
-def _slots(schedule: MeetingSchedule) -> list[tuple[str, str]]:
-    return [(at.isoformat(), meetings.slot_label(at)) for at in meetings.meeting_slots(schedule)]
+def _slots(schedule: MeetingSchedule) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The free slots grouped by day: [(«دوشنبه ۱۴۰۵/۰۹/۱۶», [(value, «۰۹:۲۰»), …]), …]."""
+    days: dict[dt.date, list[tuple[str, str]]] = {}
+    for at in meetings.meeting_slots(schedule):
+        local = at.astimezone(meetings.TEHRAN)
+        days.setdefault(local.date(), []).append((at.isoformat(), localize_digits(f"{local:%H:%M}")))
+    return [(meetings.day_label(day), times) for day, times in days.items()]
 
 
 # --- public pages -------------------------------------------------------------------------------
