@@ -13,6 +13,7 @@ from apps.cases.models import Case, CaseEvent, CaseNotification, MeetingBooking,
 from apps.core import messaging
 from apps.core.models import Holiday
 from apps.core.text import to_persian_digits
+from apps.desk.views.public import SESSION_MOBILE
 from apps.orgs import roles
 from apps.orgs.models import Body
 from tests.factories import BodyFactory, OrgUnitFactory, StaffFactory, body_duty, staff_user
@@ -347,7 +348,16 @@ def test_public_list_shows_published_times_without_login_and_cheaply(
     assert hidden.place not in text
 
 
-def test_citizen_books_and_sees_the_confirmation_in_jalali(client, schedule, frozen):
+@pytest.fixture
+def confirmed(client):
+    """The citizen confirmed their mobile with a one-time code in this session (e-desk or meetings)."""
+    session = client.session
+    session[SESSION_MOBILE] = (MOBILE, NOW.timestamp())
+    session.save()
+    return client
+
+
+def test_citizen_books_and_sees_the_confirmation_in_jalali(client, schedule, frozen, confirmed):
     page = client.get(reverse("meetings:book", args=[schedule.pk]))
     assert page.status_code == 200
     assert sum(len(times) for _day, times in page.context["slots"]) == 27
@@ -367,6 +377,38 @@ def test_citizen_books_and_sees_the_confirmation_in_jalali(client, schedule, fro
     page = client.get(page.url)
     assert "۱۴۰۸/۱۰/۲۳" in page.content.decode()  # 2030-01-12 in the Jalali calendar
     assert "۰۹:۰۰" in page.content.decode()
+
+
+def test_booking_online_confirms_the_mobile_first_and_keeps_what_was_typed(client, schedule, frozen):
+    url = reverse("meetings:book", args=[schedule.pk])
+    typed = {
+        "slot": at(7, 9).isoformat(),
+        "national_code": NC,
+        "full_name": "سارا محمدی",
+        "mobile": MOBILE,
+        "subject": "مشکل آب روستا",
+    }
+    page = client.post(url, typed)
+    assert page.status_code == 200
+    assert page.templates[0].name == "cases/meetings/meeting_code.html"
+    assert not MeetingBooking.objects.exists()
+    sent = [m.text for m in messaging.outbox if m.mobile == MOBILE]
+    code = re.search(r"#([0-9]{6})\b", sent[-1]).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    page = client.post(url, {"step": "verify", "otp": wrong})
+    assert fa("The code is wrong. You can try %(left)s more times.") % {"left": "۴"} in page.content.decode()
+    # Going back to the form shows what was typed.
+    page = client.get(url)
+    assert "مشکل آب روستا" in page.content.decode()
+    assert page.context["chosen"] == at(7, 9).isoformat()
+    page = client.post(url, {"step": "verify", "otp": code})
+    booking = MeetingBooking.objects.get()
+    assert page.url == reverse("meetings:booked", args=[booking.pk])
+    assert (booking.mobile, booking.channel, booking.starts_at) == (MOBILE, "online", at(7, 9))
+    # Within the confirmation's 30 minutes the next booking needs no new code.
+    page = client.post(url, {**typed, "slot": at(14, 9).isoformat()})
+    assert page.status_code == 302
+    assert MeetingBooking.objects.count() == 2
 
 
 def test_the_confirmation_is_only_for_the_browser_that_booked(client, schedule, frozen):
@@ -394,7 +436,7 @@ def test_a_bad_booking_form_keeps_what_was_typed_and_says_why_in_persian(client,
     assert re.search(f'value="{re.escape(at(7, 9).isoformat())}"[^>]* checked', text)
 
 
-def test_a_taken_slot_is_refused_on_the_page_beside_the_times(client, schedule, frozen):
+def test_a_taken_slot_is_refused_on_the_page_beside_the_times(client, schedule, frozen, confirmed):
     book(schedule, at(7, 9))
     page = client.post(
         reverse("meetings:book", args=[schedule.pk]),

@@ -20,9 +20,14 @@ from apps.cases.models import CaseType, MeetingBooking, MeetingSchedule
 from apps.core import jalali, limits
 from apps.core.access import role_required
 from apps.core.forms import MobileField, NationalCodeField, PortalForm, PortalModelForm
+from apps.core.messaging import DeliveryError
 from apps.core.text import localize_digits
 
+# The e-desk's confirmed mobile (same session key and lifetime) and its messages for a typed code.
+from apps.desk.views.public import _CODE_MESSAGES, EDESK_SESSION_SECONDS, SESSION_MOBILE
+
 SESSION_BOOKED = "meetings_booked"
+SESSION_DRAFT = "meetings_draft"
 
 
 def _book_rate(group, request) -> str:
@@ -147,14 +152,93 @@ def _published(pk: int) -> MeetingSchedule:
     return meetings.with_weekday_names([schedule])[0]
 
 
+def _confirmed_mobile(request: HttpRequest) -> str:
+    """The mobile confirmed by a one-time code in this session within the e-desk's 30 minutes: one
+    confirmation serves both the e-desk and public meetings."""
+    mobile, at = request.session.get(SESSION_MOBILE, ("", 0))
+    if mobile and timezone.now().timestamp() - at < EDESK_SESSION_SECONDS:
+        return mobile
+    return ""
+
+
+def _otp_limited(request: HttpRequest, step: str) -> bool:
+    from django_ratelimit.core import is_ratelimited
+
+    rate = settings.EDESK_SEND_RATE if step == "send" else settings.EDESK_VERIFY_RATE
+    return is_ratelimited(
+        request, group=f"meetings-{step}", key="ip", rate=rate, method=ratelimit.ALL, increment=True
+    )
+
+
+def _code_page(
+    request: HttpRequest, schedule: MeetingSchedule, mobile: str, error: str = "", locked: bool = False
+):
+    return render(
+        request,
+        "cases/meetings/meeting_code.html",
+        {"schedule": schedule, "mobile": mobile, "error": error, "locked": locked},
+    )
+
+
+def _send_code(request: HttpRequest, schedule: MeetingSchedule, form: BookingForm) -> HttpResponse | None:
+    """Keep what was typed and send a one-time code to the mobile; the code page, or None (and the
+    error on the form) when no code could be sent."""
+    from apps.desk.otp import otp_send
+
+    mobile = form.cleaned_data["mobile"]
+    request.session[SESSION_DRAFT] = {
+        "schedule": schedule.pk,
+        "data": {name: form.data.get(name, "") for name in form.fields},
+    }
+    try:
+        otp_send(mobile=mobile)
+    except ValidationError as error:
+        form.add_error("mobile", error)
+        return None
+    except DeliveryError:
+        form.add_error(None, _("The code could not be sent just now. Please try again in a few minutes."))
+        return None
+    return _code_page(request, schedule, mobile)
+
+
 @ratelimit(key="ip", rate=_book_rate, method="POST", block=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def meeting_book(request: HttpRequest, pk: int) -> HttpResponse:
-    """Pick a free slot and book it with the national code, name, mobile and subject."""
+    """Pick a free slot and book it with the national code, name, mobile and subject. The mobile is
+    confirmed with the e-desk's one-time code first (once per 30 minutes of a session); what was typed
+    waits in the session meanwhile and is never lost."""
+    from apps.desk.otp import otp_attempts_left, otp_check
+
     schedule = _published(pk)
-    form = BookingForm(request.POST or None)
+    step = request.POST.get("step", "book") if request.method == "POST" else ""
+    draft = request.session.get(SESSION_DRAFT) or {}
+    draft = draft.get("data") if draft.get("schedule") == schedule.pk else None
+    if step in ("send", "verify"):
+        if _otp_limited(request, step):
+            return render(request, "errors/429.html", status=429)
+        if draft is None:
+            return redirect("meetings:book", pk=schedule.pk)
+        form = BookingForm(draft)
+        if not form.is_valid():
+            return redirect("meetings:book", pk=schedule.pk)
+        mobile = form.cleaned_data["mobile"]
+        if step == "send":
+            return _send_code(request, schedule, form) or _book_page(request, schedule, form)
+        status = otp_check(mobile=mobile, code=request.POST.get("otp", "")[:20])
+        if status != "ok":
+            left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
+            return _code_page(
+                request, schedule, mobile, _CODE_MESSAGES[status] % {"left": left}, status != "wrong"
+            )
+        request.session[SESSION_MOBILE] = (mobile, timezone.now().timestamp())
+    elif request.method == "POST":
+        form = BookingForm(request.POST)
+    else:
+        form = BookingForm(initial=draft or {})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if _confirmed_mobile(request) != data["mobile"]:
+            return _send_code(request, schedule, form) or _book_page(request, schedule, form)
         try:
             booking = meetings.meeting_book(
                 schedule=schedule,
@@ -168,17 +252,18 @@ def meeting_book(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _service_errors(form, error, rename={"starts_at": "slot"})
         else:
+            request.session.pop(SESSION_DRAFT, None)
             request.session[SESSION_BOOKED] = [*request.session.get(SESSION_BOOKED, [])[-9:], booking.pk]
             return redirect("meetings:booked", pk=booking.pk)
+    return _book_page(request, schedule, form)
+
+
+def _book_page(request: HttpRequest, schedule: MeetingSchedule, form: BookingForm) -> HttpResponse:
+    chosen = form.data.get("slot", "") if form.is_bound else form.initial.get("slot", "")
     return render(
         request,
         "cases/meetings/meeting_book.html",
-        {
-            "schedule": schedule,
-            "form": form,
-            "slots": _slots(schedule),
-            "chosen": request.POST.get("slot", ""),
-        },
+        {"schedule": schedule, "form": form, "slots": _slots(schedule), "chosen": chosen},
     )
 
 
