@@ -60,7 +60,7 @@ def _sent_code() -> str:
 
 
 def test_citizen_books_a_meeting_and_the_office_opens_a_case(
-    page, live_server, schedule, login, shot, no_horizontal_overflow
+    page, live_server, schedule, login, shot, no_horizontal_overflow, axe_check
 ):
     page.set_default_timeout(WAIT)
     expect.set_options(timeout=WAIT)
@@ -71,6 +71,7 @@ def test_citizen_books_a_meeting_and_the_office_opens_a_case(
     expect(page.get_by_role("heading", name=_fa("Public meetings"))).to_be_visible()
     no_horizontal_overflow(page)
     shot(page, "meetings-01-list-360")
+    axe_check(page)
     page.get_by_role("link", name="محمد کریمی").click()
     expect(page.get_by_role("heading", name=_fa("Book a public meeting"))).to_be_visible()
 
@@ -88,6 +89,7 @@ def test_citizen_books_a_meeting_and_the_office_opens_a_case(
     expect(page.locator(f'input[name=slot][value="{slot_value}"]')).to_be_checked()
     no_horizontal_overflow(page)
     shot(page, "meetings-02-book-error-360")
+    axe_check(page)
 
     # The mobile is confirmed with the e-desk's one-time code; what was typed waits meanwhile.
     page.fill("#id_national_code", NATIONAL_CODE)
@@ -102,6 +104,7 @@ def test_citizen_books_a_meeting_and_the_office_opens_a_case(
     expect(page.locator("dd.slot")).to_contain_text(format_date(booking.starts_at, persian_digits=True))
     no_horizontal_overflow(page)
     shot(page, "meetings-03-booked-360")
+    axe_check(page)
     sms = [m.text for m in messaging.outbox if m.mobile == MOBILE and "دیدار عمومی" in m.text]
     assert len(sms) == 1
     assert "محمد کریمی" in sms[0]
