@@ -1,8 +1,10 @@
 """Public meetings (charter 8-3, 8-4): free slots, booking rules, cancellation, the office's outcome that
 opens a case, and the public and office pages (scoped, cheap, Persian errors that keep what was typed)."""
 
+import contextlib
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,6 +30,12 @@ MOBILE = "09121234567"
 
 def at(days: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(NOW.date() + dt.timedelta(days=days), dt.time(hour, minute), tzinfo=TEHRAN)
+
+
+@contextlib.contextmanager
+def frozen_at(moment: dt.datetime):
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 @pytest.fixture
@@ -462,12 +470,20 @@ def test_booking_posts_are_rate_limited(client, schedule, frozen, settings):
 # --- the office ---------------------------------------------------------------------------------
 
 
+def national_code(n: int) -> str:
+    """A valid national code built from `n` (the check digit computed as apps.core.validators does)."""
+    head = f"{n:09d}"
+    remainder = sum(int(head[i]) * (10 - i) for i in range(9)) % 11
+    return head + str(remainder if remainder < 2 else 11 - remainder)
+
+
 def test_office_sees_its_units_schedules_and_days_bookings_cheaply(
     client, schedule, office_clerk, frozen, django_assert_max_num_queries
 ):
-    for minute in (30,):
-        book(schedule, at(0, 11, minute))
-    book(schedule, at(0, 11), national_code=OTHER_NC)
+    # GIVEN two bookings on the office's next meeting day, and one at another office
+    body_duty(schedule.unit.body)
+    for n in range(2):
+        book(schedule, at(7, 8 + n // 2, 30 * (n % 2)), national_code=national_code(123456 + n))
     elsewhere_unit = OrgUnitFactory()
     elsewhere = MeetingSchedule.objects.create(
         official=StaffFactory(unit=elsewhere_unit),
@@ -477,12 +493,22 @@ def test_office_sees_its_units_schedules_and_days_bookings_cheaply(
         end=dt.time(12),
         place="جای دیگر",
     )
-    book(elsewhere, at(0, 11), national_code="0067749828")
+    book(elsewhere, at(7, 11), national_code="0067749828")
     client.force_login(office_clerk.user)
-    with django_assert_max_num_queries(8):
-        page = client.get(reverse("meetings:office"))
+    day = meetings.format_date(at(7, 0).date())
+    # WHEN the office opens that day, and again after six more bookings and two cases opened
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("meetings:office"), {"day": day})
+    for n in range(2, 8):
+        book(schedule, at(7, 8 + n // 2, 30 * (n % 2)), national_code=national_code(123456 + n))
+    with frozen_at(at(7, 12)):
+        for booking in MeetingBooking.objects.filter(schedule=schedule)[:2]:
+            meetings.meeting_record(booking=booking, by=None, state="held", outcome="x", needs_action=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("meetings:office"), {"day": day})
+    # THEN the same number of queries, and only the office's own rows
     assert [s.pk for s in page.context["schedules"]] == [schedule.pk]
-    assert len(page.context["bookings"]) == 2
+    assert len(page.context["bookings"]) == 8
     assert "جای دیگر" not in page.content.decode()
     other = elsewhere.bookings.get()
     assert client.get(reverse("meetings:booking", args=[other.pk])).status_code == 404
