@@ -29,3 +29,11 @@ def case_notifications_resend() -> int:
         except CaseNotificationFailed:
             continue
     return done
+
+
+@shared_task
+def meeting_booked_notify(*, booking_id: int) -> bool:
+    """Confirm a public meeting booking to the applicant by SMS; a refused send leaves the booking as it is."""
+    from apps.cases.meetings import meeting_booked_notify as notify
+
+    return notify(booking_id=booking_id)
