@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import Count
 from django.utils import timezone
 
-from apps.cases import services
-from apps.cases.models import Case, CaseResponse, CaseType
+from apps.cases import meetings, services
+from apps.cases.models import Case, CaseResponse, CaseType, MeetingBooking, MeetingSchedule
 from apps.catalog.models import SubService
 from apps.desk.services import Applicant
 from apps.orgs.demo import DemoOrg
@@ -126,10 +126,39 @@ def seed_cases_demo(org: DemoOrg, *, now: dt.datetime | None = None) -> list[Cas
         services.case_respond(case=objected, by=None, outcome=CaseResponse.Outcome.REJECTED,
                               text=f"{office}: گزارش اداره بررسی شد و تخلفی دیده نشد.")
         services.case_object(case=objected, reason="پاسخ بدون شنیدن توضیح من داده شد.")
+    _seed_meetings_demo(org, now=now)
     return created
+
+
+def _seed_meetings_demo(org: DemoOrg, *, now: dt.datetime) -> None:
+    """The province governor's and the director-general's weekly public meetings (charter 8-3, 8-4),
+    and one booked slot at the governor's."""
+    units, staff = org.units, org.staff
+    governor = MeetingSchedule.objects.update_or_create(
+        official=staff["official_province_gov"], unit=units["governorate"],
+        defaults={"weekday": 1, "start": dt.time(9, 0), "end": dt.time(11, 0), "slot_minutes": 15,
+                  "place": "ساری، میدان امام، استانداری مازندران، سالن ملاقات مردمی", "active": True},
+    )[0]
+    MeetingSchedule.objects.update_or_create(
+        official=staff["official_prov_director"], unit=org.provincial,
+        defaults={"weekday": 5, "start": dt.time(10, 0), "end": dt.time(12, 0), "slot_minutes": 20,
+                  "place": "ساری، بلوار پاسداران، اداره کل راه و شهرسازی، طبقه دوم", "active": True},
+    )
+    code = _national_code(30)
+    if MeetingBooking.objects.filter(national_code=code).exists():
+        return
+    slots = meetings.meeting_slots(governor, now=now)
+    if slots:
+        meetings.meeting_book(
+            schedule=governor, starts_at=slots[0], national_code=code, full_name="مهسا رنجبر",
+            mobile="09125550030", subject="مشکل دسترسی روستای ما به جاده اصلی",
+        )
 
 
 def cases_demo_summary(org: DemoOrg) -> dict[str, int]:
     qs = demo_cases(org)
     by_type = dict(qs.values_list("type").annotate(n=Count("pk")))
-    return {"total": qs.count(), "types": len(by_type), "closed": qs.filter(state=Case.State.CLOSED).count()}
+    return {
+        "total": qs.count(), "types": len(by_type), "closed": qs.filter(state=Case.State.CLOSED).count(),
+        "meetings": MeetingBooking.objects.filter(state=MeetingBooking.State.BOOKED).count(),
+    }

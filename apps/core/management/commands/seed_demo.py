@@ -81,7 +81,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(services)} demo sub-services are published at {settings.SITE_URL}/services/")
         self._summary(desk_demo_summary(org), feedback_demo_summary(org), audit_demo_summary(org, round_))
         self.stdout.write(
-            _("People's communication cases: %(total)d of %(types)d types, %(closed)d closed") % cases_demo_summary(org)
+            _("People's communication cases: %(total)d of %(types)d types, %(closed)d closed; public meetings booked: %(meetings)d")
+            % cases_demo_summary(org)
         )
         self.stdout.write(f"Open {settings.SITE_URL}/accounts/login/")
 
