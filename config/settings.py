@@ -290,6 +290,8 @@ TRACK_VERIFY_RATE = os.environ.get("TRACK_VERIFY_RATE", "10/10m")
 EDESK_SEND_RATE = os.environ.get("EDESK_SEND_RATE", "10/h")
 EDESK_VERIFY_RATE = os.environ.get("EDESK_VERIFY_RATE", "30/10m")
 EDESK_SUBMIT_RATE = os.environ.get("EDESK_SUBMIT_RATE", "30/h")
+# Public meeting bookings per address (the mobile is confirmed by the e-desk's code first).
+MEETINGS_BOOK_RATE = os.environ.get("MEETINGS_BOOK_RATE", "20/h")
 # Queue numbers taken at the hall kiosk per address (the kiosk needs no login).
 QUEUE_KIOSK_RATE = os.environ.get("QUEUE_KIOSK_RATE", "30/m")
 # Searches of the public catalog allowed per address (offices share one address behind NAT).

@@ -31,7 +31,7 @@ SESSION_DRAFT = "meetings_draft"
 
 
 def _book_rate(group, request) -> str:
-    return getattr(settings, "MEETINGS_BOOK_RATE", "20/h")
+    return settings.MEETINGS_BOOK_RATE
 
 
 def _staff(request: HttpRequest):
