@@ -256,7 +256,7 @@ def test_screen_shows_the_cases(client, world, cases, settings, tmp_path):
     report = report_compile(kind=Report.Kind.HALFYEAR_NATIONAL, period="1405-H1", scope=Scope(Scope.NATIONAL))
     client.force_login(staff_user(roles.NATIONAL_AUDITOR, unit=world.hq).user)
     html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
-    for phrase in ("نرخ رسیدگی به‌موقع موردها", "مشاوره و راهنمایی", "مدیرکل استانی", "۴۴٫۴", "دفتر استاندار"):
+    for phrase in ("نرخ رسیدگی به‌موقع موردها", "مشاوره و راهنمایی", "مدیرکل استانی", "۴۴٫۴", "دبیرخانه مرکز"):
         assert phrase in html, phrase
     assert ' style="' not in html
 
