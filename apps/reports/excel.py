@@ -95,18 +95,18 @@ def _v(value):
 
 def _cases_sheet(workbook: Workbook, cases: dict) -> None:
     """People's communication cases (issue 12): the totals, then one table per breakdown."""
-    sheet = _sheet(workbook, "موردها")
-    _title(sheet, "موردهای ارتباطات مردمی", 7)
+    sheet = _sheet(workbook, "موارد")
+    _title(sheet, "موارد ارتباطات مردمی", 7)
     _table(
         sheet,
         ["شاخص", "مقدار"],
         [
-            ["موردهای ثبت‌شده", cases["registered"]],
-            ["موردهای سررسید در دوره", cases["due"]],
+            ["موارد ثبت‌شده", cases["registered"]],
+            ["موارد سررسید در دوره", cases["due"]],
             ["بسته‌شده تا موعد", cases["on_time"]],
             ["نرخ رسیدگی به‌موقع (٪)", _v(cases["on_time_rate"])],
             ["باز و معوق در پایان دوره", cases["open_overdue"]],
-            ["موردهای بسته‌شده در دوره", cases["closed"]],
+            ["موارد بسته‌شده در دوره", cases["closed"]],
             ["امتیازهای رسیدگی", cases["rated"]],
             ["میانگین رضایت از رسیدگی (۱ تا ۵)", _v(cases["rating_average"])],
             ["ارجاع‌ها", cases["referrals"]],
@@ -133,7 +133,7 @@ def _cases_sheet(workbook: Workbook, cases: dict) -> None:
         ("دستگاه", cases["by_body"]),
         ("شهرستان", cases["by_county"]),
         ("نوع ارجاع", cases["referrals_by_kind"]),
-        ("نتیجه موردهای ارجاع‌شده", cases["referral_outcomes"]),
+        ("نتیجه موارد ارجاع‌شده", cases["referral_outcomes"]),
         ("دستگاه مورد شکایت", cases["complaints_by_body"]),
         ("سمت مقام مورد شکایت", cases["complaints_by_post"]),
     ):
@@ -286,10 +286,10 @@ def report_xlsx(figures: dict) -> bytes:
         "امتیاز کارکنان",
         "سهم الکترونیکی",
         "امتیاز ممیزی",
-        "رسیدگی به‌موقع موردها",
-        "رضایت از رسیدگی به موردها",
+        "رسیدگی به‌موقع موارد",
+        "رضایت از رسیدگی به موارد",
         "پاسخ‌داده‌شده",
-        "موردهای سررسید",
+        "موارد سررسید",
     ]
 
     def rank_row(r):
@@ -335,8 +335,8 @@ def report_xlsx(figures: dict) -> bytes:
                 "نرخ پاسخ به‌موقع",
                 "شاخص رضایت",
                 "امتیاز کارکنان",
-                "موردهای ثبت‌شده",
-                "رسیدگی به‌موقع موردها",
+                "موارد ثبت‌شده",
+                "رسیدگی به‌موقع موارد",
             ],
             [
                 [

@@ -17,6 +17,12 @@ day is the unit of time), so compiling a finished period again gives the same fi
 - channel shares count the catalog as it stood on the period's last day (apps.catalog.selectors.
   service_states_on): the services then in the catalog and offered, with the channel and type they
   had that day, so a service added or moved to another channel later does not change a past report.
+- people's communication cases (case_figures): registered by created_at in the period at desks of
+  the territory; judged on time once, in the period their due_at falls in (closed_at <= due_at, a case
+  still open or closed later is late), and counted for the unit handling them (Case.handling_unit) —
+  the one figure a later move can change is which unit an open case is counted for, if it is referred
+  again; closed / rated / objected by closed_at / rated_at / objected_at; referrals by the timeline
+  line's time; ideas accepted / implemented by reviewed_at / result_at.
 Averages are computed from exact sums and counts (integers, durations), so no float summation order
 can change a figure between two runs.
 """
@@ -101,16 +107,16 @@ RANKING_FORMULA: tuple[Component, ...] = (
     Component(
         "case_on_time",
         6,
-        "نرخ رسیدگی به‌موقع موردها",
-        "درصد موردهای ارتباطات مردمی (هر هفت نوع) که موعد پاسخ آن‌ها در دوره بوده و تا آن موعد بسته شده‌اند؛ "
+        "نرخ رسیدگی به‌موقع موارد",
+        "درصد موارد ارتباطات مردمی (هر هفت نوع) که موعد پاسخ آن‌ها در دوره بوده و تا آن موعد بسته شده‌اند؛ "
         "موردِ هنوز باز یا دیرتر بسته‌شده دیرکرد است؛ هر مورد به نام واحد رسیدگی‌کننده آن (و دستگاه آن واحد) "
         "شمرده می‌شود",
     ),
     Component(
         "case_rating",
         4,
-        "رضایت از رسیدگی به موردها",
-        "میانگین امتیاز متقاضیان به رسیدگی موردهای بسته‌شده (۱ تا ۵، امتیازهای داده‌شده در دوره) در مقیاس "
+        "رضایت از رسیدگی به موارد",
+        "میانگین امتیاز متقاضیان به رسیدگی موارد بسته‌شده (۱ تا ۵، امتیازهای داده‌شده در دوره) در مقیاس "
         "۰ تا ۱۰۰: (میانگین − ۱) × ۲۵؛ به نام واحد رسیدگی‌کننده",
     ),
 )

@@ -213,8 +213,8 @@ def test_ranking_counts_the_cases_of_the_handling_units(world, cases):
 
 def test_the_printed_formula_has_the_cases_term_and_the_weights_sum_to_100():
     formula = ranking_formula()
-    assert "۶٪ × نرخ رسیدگی به‌موقع موردها" in formula["text"]
-    assert "۴٪ × رضایت از رسیدگی به موردها" in formula["text"]
+    assert "۶٪ × نرخ رسیدگی به‌موقع موارد" in formula["text"]
+    assert "۴٪ × رضایت از رسیدگی به موارد" in formula["text"]
     assert {"case_on_time", "case_rating"} <= set(formula["weights"])
     assert sum(c.weight for c in RANKING_FORMULA) == 100
     assert any("واحد رسیدگی‌کننده" in term["definition"] for term in formula["terms"])
@@ -226,25 +226,25 @@ def test_compiled_six_monthly_report_freezes_prints_and_exports_the_cases(world,
     assert report.status == Report.Status.DONE
     assert report.figures["cases"]["registered"] == 9
     assert report.figures["cases"]["on_time_rate"] == 44.4
-    assert "نرخ رسیدگی به‌موقع موردها" in report.figures["ranking"]["formula"]["text"]
+    assert "نرخ رسیدگی به‌موقع موارد" in report.figures["ranking"]["formula"]["text"]
     pdf = report.pdf.read()
     keep_pdf(pdf, "report-halfyear-cases")
     text = pdf_text(pdf)
     for phrase in (
-        "موردهای ارتباطات مردمی",
+        "موارد ارتباطات مردمی",
         "مشاوره و راهنمایی",
         "مدیرکل استانی",
         "خارج از وظایف، به دستگاه صالح",
         "۴۴٫۴",  # on time: 4 of 9
-        "نرخ رسیدگی به‌موقع موردها",
-        "رضایت از رسیدگی به موردها",
+        "نرخ رسیدگی به‌موقع موارد",
+        "رضایت از رسیدگی به موارد",
     ):
         assert reads(text, phrase), phrase
     book = load_workbook(report.xlsx)
-    assert "موردها" in book.sheetnames
-    sheet = book["موردها"]
+    assert "موارد" in book.sheetnames
+    sheet = book["موارد"]
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
-    assert values["موردهای ثبت‌شده"] == 9
+    assert values["موارد ثبت‌شده"] == 9
     assert values["نرخ رسیدگی به‌موقع (٪)"] == 44.4
     assert values["ایده‌های اجراشده"] == 1
     ranking = [row[0] for row in book["رتبه‌بندی"].iter_rows(values_only=True) if row and row[0]]
@@ -256,7 +256,7 @@ def test_screen_shows_the_cases(client, world, cases, settings, tmp_path):
     report = report_compile(kind=Report.Kind.HALFYEAR_NATIONAL, period="1405-H1", scope=Scope(Scope.NATIONAL))
     client.force_login(staff_user(roles.NATIONAL_AUDITOR, unit=world.hq).user)
     html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
-    for phrase in ("نرخ رسیدگی به‌موقع موردها", "مشاوره و راهنمایی", "مدیرکل استانی", "۴۴٫۴", "دبیرخانه مرکز"):
+    for phrase in ("نرخ رسیدگی به‌موقع موارد", "مشاوره و راهنمایی", "مدیرکل استانی", "۴۴٫۴", "دبیرخانه مرکز"):
         assert phrase in html, phrase
     assert ' style="' not in html
 

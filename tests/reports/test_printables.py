@@ -70,7 +70,7 @@ def test_quarterly_report_pdf_is_persian_with_its_figures(quarterly):
 
 def test_quarterly_report_excel_is_rtl_with_the_same_figures(quarterly):
     book = load_workbook(io.BytesIO(quarterly.xlsx.read()))
-    assert book.sheetnames == ["خلاصه", "شاخص رضایت", "تأخیر", "موردها", "رتبه‌بندی"]
+    assert book.sheetnames == ["خلاصه", "شاخص رضایت", "تأخیر", "موارد", "رتبه‌بندی"]
     summary = book["خلاصه"]
     assert summary.sheet_view.rightToLeft
     values = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0]}
