@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 
 from apps.cases.models import Case, CaseEvent, CaseResponse, CaseType, IdeaReview
 from apps.catalog.models import Channel, ServiceType
@@ -538,17 +538,20 @@ def case_figures(scope: Scope, start, end) -> dict:
     referrals = CaseEvent.objects.filter(
         scope.unit_q("from_unit__"), _in("at", start, end), kind=CaseEvent.Kind.REFERRED
     ).order_by()
-    last_outcome = (
-        CaseResponse.objects.filter(case=OuterRef("pk")).order_by("-at", "-pk").values("outcome")[:1]
+    # The outcome of each referred case's last response (an anti-join: no later response exists),
+    # and the referred cases with no response yet.
+    later = CaseResponse.objects.filter(case=OuterRef("case")).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
     )
     outcomes = {
         r["outcome"]: r["count"]
-        for r in Case.objects.filter(pk__in=referrals.values("case_id"))
+        for r in CaseResponse.objects.filter(case_id__in=referrals.values("case_id"))
+        .exclude(Exists(later))
         .order_by()
-        .annotate(outcome=Subquery(last_outcome))
         .values("outcome")
         .annotate(count=Count("pk"))
     }
+    outcomes[None] = referrals.aggregate(cases=Count("case_id", distinct=True))["cases"] - sum(outcomes.values())
     objections = Case.objects.filter(scope.unit_q(), _in("objected_at", start, end)).count()
     ideas = IdeaReview.objects.filter(scope.unit_q("case__unit__")).aggregate(
         accepted=Count(
