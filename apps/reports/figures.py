@@ -504,7 +504,38 @@ def _grouped(qs, *fields: str, names: dict | None = None, limit: int | None = TO
     ]
 
 
-def case_figures(scope: Scope, start, end) -> dict:
+def handled_case_rows(scope: Scope, start, end) -> list[dict]:
+    """The handling counts of the territory's cases per handling unit and type (one grouped query,
+    a few rows per unit): the cases block, the ranking and the provinces are all summed from it, so
+    the case table is read once per compilation for them."""
+    # Grouped on the case table's own columns (a hash aggregate, no join per case); the few thousand
+    # units are named by a second query.
+    rows = list(
+        _cases_handled(scope, start, end).values("handling_unit_id", "type").annotate(**_case_handling_counts(start, end))
+    )
+    units = {
+        pk: {
+            "handling_unit__name": name,
+            "handling_unit__body_id": body,
+            "handling_unit__body__name_fa": body_name,
+            "handling_unit__province_id": province,
+        }
+        for pk, name, body, body_name, province in OrgUnit.objects.filter(
+            pk__in={row["handling_unit_id"] for row in rows}
+        ).values_list("pk", "name", "body_id", "body__name_fa", "province_id")
+    }
+    return [row | units[row["handling_unit_id"]] for row in rows]
+
+
+def _sum_by(rows: list[dict], key: str) -> dict:
+    """{row[key]: summed counts} of handled_case_rows."""
+    grouped: dict = defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return {k: _summed(items) for k, items in grouped.items()}
+
+
+def case_figures(scope: Scope, start, end, *, handled: list[dict] | None = None) -> dict:
     """The cases of SPEC §8 in a report (issue 12): registered by type, level, channel, body and
     county; handled (by the territory's units) on time and rated; referrals and their outcomes;
     complaints per body and per official's post; objections; ideas accepted and implemented. A dozen
@@ -521,19 +552,17 @@ def case_figures(scope: Scope, start, end) -> dict:
     ):
         counts |= {f"{prefix}{key}": Count("pk", filter=Q(**{field: key})) for key in names}
     row = registered.aggregate(**counts)
-    handled = _cases_handled(scope, start, end)
-    by_type_handling = {
-        r["type"]: r for r in handled.values("type").annotate(**_case_handling_counts(start, end))
-    }
+    handled = handled_case_rows(scope, start, end) if handled is None else handled
+    by_type_handling = _sum_by(handled, "type")
     by_type = [
         {**item, **_case_handling_block(by_type_handling.get(item["key"]) or _NO_CASES)}
         for item in _choice_rows(row, "type_", text.CASE_TYPES_FA)
     ]
-    by_unit = (
-        handled.values("handling_unit_id", "handling_unit__name", "handling_unit__body__name_fa")
-        .annotate(**_case_handling_counts(start, end))
-        .order_by("-due", "-closed", "handling_unit__name", "handling_unit_id")[:TOP_ROWS]
-    )
+    names = {r["handling_unit_id"]: (r["handling_unit__name"], r["handling_unit__body__name_fa"]) for r in handled}
+    by_unit = sorted(
+        _sum_by(handled, "handling_unit_id").items(),
+        key=lambda item: (-item[1]["due"], -item[1]["closed"], names[item[0]][0], item[0]),
+    )[:TOP_ROWS]
 
     referrals = CaseEvent.objects.filter(
         scope.unit_q("from_unit__"), _in("at", start, end), kind=CaseEvent.Kind.REFERRED
@@ -576,13 +605,7 @@ def case_figures(scope: Scope, start, end) -> dict:
             for r in _grouped(registered, "unit__county_id", "unit__county__name_fa")
         ],
         "by_unit": [
-            {
-                "id": r["handling_unit_id"],
-                "name": r["handling_unit__name"],
-                "body": r["handling_unit__body__name_fa"],
-                **_case_handling_block(r),
-            }
-            for r in by_unit
+            {"id": pk, "name": names[pk][0], "body": names[pk][1], **_case_handling_block(r)} for pk, r in by_unit
         ],
         "referrals": sum(r["count"] for r in referral_rows),
         "referrals_by_kind": referral_rows,
@@ -624,25 +647,13 @@ def _case_components(rows: dict) -> dict:
     }
 
 
-def _case_components_by(scope: Scope, start, end, group: str) -> dict:
-    """{group id: (cases due, on-time rate, rating 0–100)} of the handling units (one query)."""
-    rows = _cases_handled(scope, start, end).values(group).annotate(**_case_handling_counts(start, end))
-    return _case_components({row[group]: row for row in rows})
-
-
-def _case_components_of_units_and_bodies(scope: Scope, start, end) -> tuple[dict, dict]:
-    """The case terms of the ranking per handling unit and per body of that unit (one grouped query;
-    a body's terms are summed from its units' exact counts)."""
-    rows = list(
-        _cases_handled(scope, start, end)
-        .values("handling_unit_id", "handling_unit__body_id")
-        .annotate(**_case_handling_counts(start, end))
+def _case_components_of_units_and_bodies(handled: list[dict]) -> tuple[dict, dict]:
+    """The case terms of the ranking per handling unit and per body of that unit, summed from the
+    exact counts of handled_case_rows."""
+    return (
+        _case_components(_sum_by(handled, "handling_unit_id")),
+        _case_components(_sum_by(handled, "handling_unit__body_id")),
     )
-    per_body: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        per_body[row["handling_unit__body_id"]].append(row)
-    units = _case_components({row["handling_unit_id"]: row for row in rows})
-    return units, _case_components({body: _summed(items) for body, items in per_body.items()})
 
 
 # --- ranking --------------------------------------------------------------------------------------------------
@@ -719,7 +730,7 @@ def _with_cases(rows: list[dict], cases: dict, names: dict) -> list[dict]:
     return list(by_id.values())
 
 
-def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
+def ranking_figures(scope: Scope, period: Period, start, end, *, handled: list[dict] | None = None) -> dict:
     """Units (the desks that received the requests, and the units handling cases) and bodies ranked by
     RANKING_FORMULA."""
     unit_group = ("unit_id", "unit__name", "unit__body__name_fa")
@@ -728,7 +739,8 @@ def ranking_figures(scope: Scope, period: Period, start, end) -> dict:
     )
     unit_satisfaction = _satisfaction_by(scope, period, "unit_id")
     unit_ratings = _ratings_by(scope, start, end, "unit_id")
-    unit_cases, body_cases = _case_components_of_units_and_bodies(scope, start, end)
+    handled = handled_case_rows(scope, start, end) if handled is None else handled
+    unit_cases, body_cases = _case_components_of_units_and_bodies(handled)
     body_audit, unit_audit = audit_scores(scope, period)
     units = list(units)
     unit_ids = {row["unit_id"] for row in units}
@@ -822,7 +834,7 @@ def on_time_by_unit(ranking: dict) -> list[dict]:
     ]
 
 
-def province_figures(start, end, period: Period) -> list[dict]:
+def province_figures(start, end, period: Period, *, handled: list[dict] | None = None) -> list[dict]:
     """For the national compilation: each province's requests, on-time rate, satisfaction and
     staff rating (the national HQs, which have no province, are left out)."""
     national = Scope(Scope.NATIONAL)
@@ -842,7 +854,8 @@ def province_figures(start, end, period: Period) -> list[dict]:
         .annotate(count=Count("pk"))
         .values_list("unit__province_id", "count")
     )
-    case_on_time = _case_components_by(national, start, end, "handling_unit__province_id")
+    handled = handled_case_rows(national, start, end) if handled is None else handled
+    case_on_time = _case_components(_sum_by(handled, "handling_unit__province_id"))
     return [
         {
             "id": row["unit__province_id"],
@@ -888,12 +901,14 @@ def report_figures(
     step(45)
     figures["ratings"] = rating_figures(scope, start, end)
     step(55)
-    figures["cases"] = case_figures(scope, start, end)
+    handled = handled_case_rows(scope, start, end)
+    figures["cases"] = case_figures(scope, start, end, handled=handled)
     step(60)
-    figures["ranking"] = ranking_figures(scope, period, start, end)
+    figures["ranking"] = ranking_figures(scope, period, start, end, handled=handled)
     figures["on_time_by_unit"] = on_time_by_unit(figures["ranking"])
     step(65)
-    figures["provinces"] = province_figures(start, end, period) if scope.level == Scope.NATIONAL else []
+    national = scope.level == Scope.NATIONAL
+    figures["provinces"] = province_figures(start, end, period, handled=handled) if national else []
     figures["audit"] = annex3.audit_summary(scope=scope, period=period)
     step(70)
     return figures
