@@ -44,7 +44,7 @@ from apps.desk.models import RequestStage, ServiceRequest
 from apps.feedback.indices import answer_score, answers_in_scope
 from apps.feedback.models import SCALE_MIN, StaffRating, SurveyResponse
 from apps.feedback.ratings import RatingSummary
-from apps.orgs.models import Body, OrgUnit
+from apps.orgs.models import Body, County, OrgUnit
 from apps.reports.scopes import Scope
 
 # Bumped whenever the shape of the snapshot changes, so templates can tell old snapshots apart.
@@ -489,19 +489,16 @@ def _choice_rows(row: dict, prefix: str, names: dict) -> list[dict]:
     return [{"key": key, "name": name, "count": row[f"{prefix}{key}"]} for key, name in names.items()]
 
 
-def _grouped(qs, *fields: str, names: dict | None = None, limit: int | None = TOP_ROWS) -> list[dict]:
-    """[{key, name, count}] of one grouped count, the most first (the first `limit`)."""
-    key_field, *name_field = fields
-    rows = qs.values(*fields).annotate(count=Count("pk")).order_by("-count", *fields)
-    rows = rows[:limit] if limit else rows
-    return [
-        {
-            "key": row[key_field],
-            "name": names.get(row[key_field], row[key_field]) if names else row[name_field[0]],
-            "count": row["count"],
-        }
-        for row in rows
-    ]
+def _grouped(qs, key: str, *, names: dict | None = None, model=None, limit: int | None = TOP_ROWS) -> list[dict]:
+    """[{key, name, count}] of one grouped count, the most first (the first `limit`). Grouped on the key
+    alone; the names come from `names`, or from `model`'s name_fa for the rows kept (one small query)."""
+    rows = qs.values(key).annotate(count=Count("pk")).order_by("-count", key)
+    rows = list(rows[:limit] if limit else rows)
+    if model is not None:
+        names = dict(
+            model.objects.filter(pk__in=[r[key] for r in rows if r[key] is not None]).values_list("pk", "name_fa")
+        )
+    return [{"key": row[key], "name": (names or {}).get(row[key], row[key]), "count": row["count"]} for row in rows]
 
 
 def handled_case_rows(scope: Scope, start, end) -> list[dict]:
@@ -593,16 +590,17 @@ def case_figures(scope: Scope, start, end, *, handled: list[dict] | None = None)
         ),
     )
     referral_rows = _grouped(referrals, "referral_kind", names=text.REFERRAL_KINDS_FA, limit=None)
+
     return {
         "registered": row["total"],
         **_case_handling_block(_summed(by_type_handling.values())),
         "by_type": by_type,
         "by_level": _choice_rows(row, "level_", text.CASE_LEVELS_FA),
         "by_channel": _choice_rows(row, "channel_", text.CASE_CHANNELS_FA),
-        "by_body": _grouped(registered, "body_id", "body__name_fa"),
+        "by_body": _grouped(registered, "body_id", model=Body),
         "by_county": [
             {**r, "name": r["name"] or "واحدهای استانی و ستادی (بدون شهرستان)"}
-            for r in _grouped(registered, "unit__county_id", "unit__county__name_fa")
+            for r in _grouped(registered, "unit__county_id", model=County)
         ],
         "by_unit": [
             {"id": pk, "name": names[pk][0], "body": names[pk][1], **_case_handling_block(r)} for pk, r in by_unit
@@ -614,7 +612,7 @@ def case_figures(scope: Scope, start, end, *, handled: list[dict] | None = None)
             for key, name in text.CASE_OUTCOMES_FA.items()
         ],
         "complaints": row["type_complaint"],
-        "complaints_by_body": _grouped(complaints, "complained_body_id", "complained_body__name_fa"),
+        "complaints_by_body": _grouped(complaints, "complained_body_id", model=Body),
         "complaints_by_post": _grouped(complaints, "official__post_kind", names=text.POST_KINDS_FA, limit=None),
         "objections": objections,
         "ideas": row["type_idea"],
