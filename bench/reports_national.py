@@ -3,9 +3,16 @@ compilation (apps.reports): figures alone, then the whole report with its PDF an
 
 At --scale 1 (100 %): 1,000,000 requests, 5,000,000 request stages, 10,000,000 staff ratings and
 a questionnaire of 16 answers for every delivered request — 95 % of them, since a questionnaire
-belongs to one request: 950,000 questionnaires, 15,200,000 answer rows — spread over Jalali 1404-H2
-and 1405-H1 across 31 provinces, 1,280 bodies and about 6,200 org units. The compilation of 1405-H1
-then reads about half of every table.
+belongs to one request: 950,000 questionnaires, 15,200,000 answer rows — and 1,000,000 people's
+communication cases (issue 12: the seven types, 10 % referred, 90 % answered, 30 % rated, an idea
+review for each idea) spread over Jalali 1404-H2 and 1405-H1 across 31 provinces, 1,280 bodies and
+about 6,200 org units. The compilation of 1405-H1 then reads about half of every table.
+
+Besides the compilation it times, with their query counts, the handling unit's case inbox (first
+page of apps.cases.selectors.case_inbox for a clerk of the busiest unit, 5 % of all cases open there,
+and for a centre reviewer, who sees every open case) and the centre's overview of cases (the case
+figures of the whole country for the half year). --cases-scale loads the cases at another scale than
+the rest (e.g. --scale 0.1 --cases-scale 1: a million cases beside 100,000 requests).
 
     createdb -h 127.0.0.1 -U postgres service_desk_reports_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/service_desk_reports_bench \\
@@ -39,11 +46,23 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-FULL = {"requests": 1_000_000, "stages_per_request": 5, "ratings": 10_000_000, "responses": 1_000_000}
+FULL = {
+    "requests": 1_000_000,
+    "stages_per_request": 5,
+    "ratings": 10_000_000,
+    "responses": 1_000_000,
+    "cases": 1_000_000,
+}
 MINISTRIES = 40  # each with a headquarters and a directorate in each of the 31 provinces
 # 1404/07/01 (start of 1404-H2) in Tehran; data runs for 365 days from there, into 1405-H1.
 DATA_START = "2025-09-23 08:00:00+03:30"
 BIG_TABLES = (
+    "cases_casenotification",
+    "cases_caseevent",
+    "cases_caseresponse",
+    "cases_caseattachment",
+    "cases_ideareview",
+    "cases_case",
     "feedback_answer",
     "feedback_surveyresponse",
     "feedback_staffrating",
@@ -218,7 +237,8 @@ def data_load(scale: float, org: dict) -> None:
             """
             INSERT INTO desk_servicerequest (tracking_code, service_id, unit_id, channel, status, outcome,
                 national_code, legal_id, full_name, mobile, email, incomplete_reason, received_at, promised_at,
-                first_stage_at, answered_at, delivered_at, version)
+                first_stage_at, answered_at, delivered_at, version, collected_by_name, collected_by_national_code,
+                legal_name)
             SELECT 'B' || lpad(g::text, 10, '0'), s.service_id, d.unit_id,
                    CASE WHEN g %% 4 = 0 THEN 'online' ELSE 'desk' END,
                    CASE WHEN g %% 20 = 0 THEN 'in_progress' ELSE 'delivered' END,
@@ -227,7 +247,7 @@ def data_load(scale: float, org: dict) -> None:
                    t.received, t.received + interval '5 days', t.received,
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE t.received + (g %% 8) * interval '1 day' END,
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE t.received + (g %% 8 + 1) * interval '1 day' END,
-                   1
+                   1, '', '', ''
             FROM generate_series(1, %(n)s) AS g
             JOIN bench_desks d ON d.n = 1 + (g %% %(desks)s)
             JOIN bench_services s ON s.body_id = d.body_id AND s.k = 1 + (g / 7 %% 20)
@@ -325,6 +345,172 @@ def data_load(scale: float, org: dict) -> None:
         _step("ANALYZE", started)
 
 
+def cases_load(scale: float) -> None:
+    """People's communication cases, generated inside PostgreSQL: round robin over the desks of the
+    bench bodies, the seven types in turn, over the same 365 days as the requests. Every 10th case is
+    open (every 20th of all at the busiest unit, the first provincial unit: its inbox), the others
+    closed 0–11 days after registration against a due time of 3–30 days by type, with a response;
+    30 % rated; every 10th referred (an event from the desk to its body's ministry HQ, which then
+    handles and closes it); an idea review for each idea; one objection in 700."""
+    n_cases = int(FULL["cases"] * scale)
+    with connection.cursor() as cur:
+        started = time.perf_counter()
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_case_desks AS
+            SELECT row_number() OVER (ORDER BY u.id) AS n, u.id AS unit_id, u.body_id, u.level,
+                   (SELECT h.id FROM orgs_orgunit h WHERE h.level = 'hq' AND h.body_id = b.parent_id) AS hq_id
+            FROM orgs_orgunit u JOIN orgs_body b ON b.id = u.body_id
+            WHERE u.level IN ('province', 'county') AND b.name_fa LIKE 'بنچ %' AND b.parent_id IS NOT NULL
+            """
+        )
+        cur.execute("SELECT count(*), min(unit_id) FILTER (WHERE level = 'province') FROM bench_case_desks")
+        n_desks, hot_unit = cur.fetchone()
+        types = ["request", "complaint", "report", "consultation", "feelings", "idea", "thanks"]
+        due_days = [10, 10, 7, 3, 5, 30, 5]
+        with indexes_dropped(cur, "cases_case"):
+            cur.execute(
+                """
+                INSERT INTO cases_case (tracking_code, type, level, channel, state, national_code, full_name, mobile,
+                    email, subject, description, official_name, official_post, place, due_at, created_at, body_id,
+                    complained_body_id, unit_id, closed_at, handling_unit_id, link_token, objection, rated_at, rating,
+                    routing_note, objected_at)
+                SELECT 'C' || lpad(g::text, 10, '0'), (%(types)s)[1 + g %% 7],
+                       CASE WHEN d.level = 'county' THEN 'county' ELSE 'province' END,
+                       (ARRAY['desk', 'phone', 'online'])[1 + g %% 3],
+                       CASE WHEN g %% 10 = 0 THEN 'registered' ELSE 'closed' END,
+                       '0499370899', 'متقاضی ' || g, '09121234567', '', 'موضوع ' || g, 'شرح', '', '', '',
+                       t.created + (%(due)s)[1 + g %% 7] * interval '1 day', t.created, d.body_id,
+                       CASE WHEN g %% 7 = 1 THEN d.body_id END, d.unit_id,
+                       CASE WHEN g %% 10 = 0 THEN NULL ELSE t.created + (g %% 12) * interval '1 day' END,
+                       CASE WHEN g %% 20 = 0 THEN %(hot)s WHEN g %% 10 = 5 THEN coalesce(d.hq_id, d.unit_id)
+                            ELSE d.unit_id END,
+                       'bench-case-' || g, '',
+                       CASE WHEN g %% 10 <> 0 AND g %% 5 < 2 THEN t.created + (g %% 12 + 1) * interval '1 day' END,
+                       CASE WHEN g %% 10 <> 0 AND g %% 5 < 2 THEN 1 + (g / 5) %% 5 END,
+                       '', CASE WHEN g %% 700 = 1 THEN t.created + interval '15 days' END
+                FROM generate_series(1, %(n)s) AS g
+                JOIN bench_case_desks d ON d.n = 1 + (g %% %(desks)s)
+                CROSS JOIN LATERAL (
+                    SELECT %(start)s::timestamptz + (g %% 365) * interval '1 day' + (g %% 410) * interval '1 minute' AS created
+                ) AS t
+                """,
+                {"n": n_cases, "desks": n_desks, "start": DATA_START, "types": types, "due": due_days, "hot": hot_unit},
+            )
+        _step("cases", started, n_cases)
+        started = time.perf_counter()
+        cur.execute(
+            """
+            INSERT INTO cases_caseevent (case_id, at, kind, note, from_unit_id, to_unit_id, referral_kind, public)
+            SELECT c.id, c.created_at + interval '1 hour', 'referred', '', c.unit_id, c.handling_unit_id,
+                   CASE WHEN c.id % 3 = 0 THEN 'body' ELSE 'upward' END, true
+            FROM cases_case c WHERE c.handling_unit_id <> c.unit_id
+            """
+        )
+        events = cur.rowcount
+        cur.execute(
+            """
+            INSERT INTO cases_caseresponse (case_id, outcome, text, unit_id, at)
+            SELECT c.id, (ARRAY['resolved', 'rejected', 'outside', 'answered'])[1 + c.id % 4], 'پاسخ',
+                   c.handling_unit_id, c.closed_at
+            FROM cases_case c WHERE c.closed_at IS NOT NULL
+            """
+        )
+        responses = cur.rowcount
+        cur.execute(
+            """
+            INSERT INTO cases_ideareview (case_id, state, decline_reason, public_title, public_summary, reviewed_at,
+                result, result_text, result_at)
+            SELECT c.id, (ARRAY['pending', 'declined', 'referred', 'reviewed'])[1 + c.id % 4], '', '', '',
+                   CASE WHEN c.id % 4 > 0 THEN c.created_at + interval '5 days' END,
+                   CASE WHEN c.id % 4 = 3 THEN (ARRAY['implemented', 'planned'])[1 + c.id % 2] ELSE '' END, '',
+                   CASE WHEN c.id % 4 = 3 THEN c.created_at + interval '20 days' END
+            FROM cases_case c WHERE c.type = 'idea'
+            """
+        )
+        _step("case events, responses, ideas", started, events + responses + cur.rowcount)
+        cur.execute("DROP TABLE bench_case_desks")
+        # VACUUM too: the partial indexes of open cases answer counts by index-only scans.
+        for table in ("cases_case", "cases_caseevent", "cases_caseresponse", "cases_ideareview"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+
+
+def _timed(fn, runs: int = 5) -> tuple[float, float, int]:
+    """(median ms, best ms, queries) of `fn` over warm runs."""
+    from django.test.utils import CaptureQueriesContext
+
+    fn()
+    times = []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[0], len(queries.captured_queries)
+
+
+def _bench_user(username: str, role: str, unit):
+    from django.contrib.auth.models import Group, User
+
+    from apps.orgs.models import Staff
+
+    user, _created = User.objects.get_or_create(username=username)
+    user.groups.set([Group.objects.get_or_create(name=role)[0]])
+    Staff.objects.get_or_create(
+        user=user,
+        defaults={
+            "first_name": "بنچ", "last_name": username, "personnel_code": f"BN-{username[-12:]}",
+            "post": "کارشناس", "unit": unit, "body": unit.body,
+        },
+    )
+    return User.objects.select_related("staff__unit").get(pk=user.pk)
+
+
+def measure_cases(period: str) -> None:
+    """The case pages: the busiest handling unit's inbox (first page and its count), a centre
+    reviewer's inbox, and the centre's overview (the case figures of the country for the period)."""
+    from apps.cases.models import Case
+    from apps.cases.selectors import case_inbox
+    from apps.core.jalali import Period
+    from apps.orgs import roles
+    from apps.orgs.models import OrgUnit
+    from apps.reports.figures import case_figures
+    from apps.reports.scopes import Scope
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT handling_unit_id FROM cases_case WHERE state <> 'closed' "
+            "GROUP BY handling_unit_id ORDER BY count(*) DESC LIMIT 1"
+        )
+        row = cur.fetchone()
+    if row is None:
+        print("  no cases loaded", flush=True)
+        return
+    unit = OrgUnit.objects.get(pk=row[0])
+    clerk = _bench_user("bench-people-clerk", roles.PEOPLE_CLERK, unit)
+    reviewer = _bench_user("bench-centre-reviewer", roles.CENTRE_REVIEWER, unit)
+    start, end = Period.parse(period).bounds()
+
+    def inbox(user):
+        def page():
+            qs = case_inbox(user=user)
+            return list(qs[:50]), qs.count()
+
+        return page
+
+    open_here = case_inbox(user=clerk).count()
+    total = Case.objects.count()
+    rows = [
+        (f"unit inbox, first 50 of {open_here:,}", _timed(inbox(clerk))),
+        (f"centre reviewer inbox, first 50 of {case_inbox(user=reviewer).count():,}", _timed(inbox(reviewer))),
+        (f"centre overview: case figures {period}", _timed(lambda: case_figures(Scope(Scope.NATIONAL), start, end), 3)),
+    ]
+    print(f"  {total:,} cases")
+    for name, (median, best, queries) in rows:
+        print(f"  {name:<52} median {median:8.1f} ms  best {best:8.1f} ms  {queries:3d} queries", flush=True)
+
+
 def measure(period: str) -> None:
     """Time the national compilation of `period` (figures alone, then the whole report), then run both
     again under tracemalloc for Python's peak: tracemalloc slows WeasyPrint several times over, so
@@ -342,8 +528,11 @@ def measure(period: str) -> None:
     def compiled():
         return report_compile(kind="halfyear_national", period=period, scope=scope)
 
+    from django.test.utils import CaptureQueriesContext
+
     started = time.perf_counter()
-    result = figures()
+    with CaptureQueriesContext(connection) as queries:
+        result = figures()
     figures_s = time.perf_counter() - started
     started = time.perf_counter()
     report = compiled()
@@ -359,13 +548,21 @@ def measure(period: str) -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     req = result["requests"]
+    cases = result["cases"]
+    print(
+        f"  cases {period}: registered {cases['registered']:,}, due {cases['due']:,}, on time "
+        f"{cases['on_time_rate']} %, referrals {cases['referrals']:,}, rated {cases['rated']:,}"
+    )
     print(
         f"  national {period}: received {req['received']:,}, answered {req['answered']:,}, "
         f"on time {req['on_time_rate']} %, stages finished {result['stages']['finished']:,}, "
         f"answers {result['satisfaction']['answers']:,}, ratings {result['ratings']['count']:,}, "
         f"services {result['channels']['total']:,}, units ranked {result['ranking']['units_ranked']:,}"
     )
-    print(f"  figures only          {figures_s:7.1f} s   Python peak {figures_peak / 2**20:6.1f} MiB")
+    print(
+        f"  figures only          {figures_s:7.1f} s   Python peak {figures_peak / 2**20:6.1f} MiB   "
+        f"{len(queries.captured_queries)} queries"
+    )
     print(
         f"  figures + PDF + xlsx  {compile_s:7.1f} s   Python peak {compile_peak / 2**20:6.1f} MiB   "
         f"({report.status}, PDF {report.pdf.size / 1024:.0f} KiB)"
@@ -383,12 +580,16 @@ def main() -> None:
     )
     parser.add_argument("--period", default="1405-H1", help="The half year to compile (default 1405-H1).")
     parser.add_argument("--skip-load", action="store_true", help="Measure the data already loaded.")
+    parser.add_argument(
+        "--cases-scale", type=float, help="Scale of the cases alone (default: the same as --scale)."
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with synthetic data).")
     call_command("migrate", verbosity=0)
     if args.skip_load:
         print("measuring the loaded data", flush=True)
+        measure_cases(args.period)
         measure(args.period)
         return
     org = org_load()
@@ -396,7 +597,9 @@ def main() -> None:
         print(f"\nscale {scale:.0%}: loading", flush=True)
         started = time.perf_counter()
         data_load(scale, org)
+        cases_load(args.cases_scale if args.cases_scale is not None else scale)
         _step("load total", started)
+        measure_cases(args.period)
         measure(args.period)
 
 

@@ -150,6 +150,16 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["unit", "state", "-created_at"]),
             models.Index(fields=["handling_unit", "state", "-created_at"]),
+            # The inboxes (open cases by due time: a unit's, and every open case for the centre) and
+            # the reports' objections; partial, so they hold only the few rows they serve (bench/).
+            models.Index(
+                fields=["handling_unit", "due_at", "id"], name="case_open_inbox",
+                condition=~models.Q(state__in=["answered", "closed"]),
+            ),
+            models.Index(
+                fields=["due_at", "id"], name="case_open_by_due", condition=~models.Q(state__in=["answered", "closed"]),
+            ),
+            models.Index(fields=["objected_at"], name="case_objected", condition=models.Q(objected_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -93,6 +93,63 @@ def _v(value):
 # --- performance reports --------------------------------------------------------------------------
 
 
+def _cases_sheet(workbook: Workbook, cases: dict) -> None:
+    """People's communication cases (issue 12): the totals, then one table per breakdown."""
+    sheet = _sheet(workbook, "موارد")
+    _title(sheet, "موارد ارتباطات مردمی", 7)
+    _table(
+        sheet,
+        ["شاخص", "مقدار"],
+        [
+            ["موارد ثبت‌شده", cases["registered"]],
+            ["موارد سررسید در دوره", cases["due"]],
+            ["بسته‌شده تا موعد", cases["on_time"]],
+            ["نرخ رسیدگی به‌موقع (٪)", _v(cases["on_time_rate"])],
+            ["باز و معوق در پایان دوره", cases["open_overdue"]],
+            ["موارد بسته‌شده در دوره", cases["closed"]],
+            ["امتیازهای رسیدگی", cases["rated"]],
+            ["میانگین رضایت از رسیدگی (۱ تا ۵)", _v(cases["rating_average"])],
+            ["ارجاع‌ها", cases["referrals"]],
+            ["شکایت‌ها", cases["complaints"]],
+            ["اعتراض‌ها", cases["objections"]],
+            ["ایده‌های ثبت‌شده", cases["ideas"]],
+            ["ایده‌های پذیرفته‌شده", cases["ideas_accepted"]],
+            ["ایده‌های اجراشده", cases["ideas_implemented"]],
+        ],
+        widths=[40, 16, 14, 14, 16, 14, 16],
+    )
+    sheet.append([])
+    _table(
+        sheet,
+        ["نوع مورد", "ثبت‌شده", "سررسید", "به‌موقع", "نرخ به‌موقع (٪)", "بسته‌شده", "رضایت (۱ تا ۵)"],
+        [
+            [r["name"], r["count"], r["due"], r["on_time"], _v(r["on_time_rate"]), r["closed"], _v(r["rating_average"])]
+            for r in cases["by_type"]
+        ],
+    )
+    for title, rows in (
+        ("سطح", cases["by_level"]),
+        ("شیوه ثبت", cases["by_channel"]),
+        ("دستگاه", cases["by_body"]),
+        ("شهرستان", cases["by_county"]),
+        ("نوع ارجاع", cases["referrals_by_kind"]),
+        ("نتیجه موارد ارجاع‌شده", cases["referral_outcomes"]),
+        ("دستگاه مورد شکایت", cases["complaints_by_body"]),
+        ("سمت مقام مورد شکایت", cases["complaints_by_post"]),
+    ):
+        sheet.append([])
+        _table(sheet, [title, "تعداد"], [[r["name"], r["count"]] for r in rows])
+    sheet.append([])
+    _table(
+        sheet,
+        ["واحد رسیدگی‌کننده", "دستگاه", "سررسید", "به‌موقع", "نرخ به‌موقع (٪)", "بسته‌شده", "رضایت (۱ تا ۵)"],
+        [
+            [r["name"], r["body"], r["due"], r["on_time"], _v(r["on_time_rate"]), r["closed"], _v(r["rating_average"])]
+            for r in cases["by_unit"]
+        ],
+    )
+
+
 def report_xlsx(figures: dict) -> bytes:
     """A quarterly / six-monthly report: summary, satisfaction, lateness, ranking (and provinces)."""
     workbook = Workbook()
@@ -206,6 +263,9 @@ def report_xlsx(figures: dict) -> bytes:
         ],
     )
 
+    if figures.get("cases"):
+        _cases_sheet(workbook, figures["cases"])
+
     sheet = _sheet(workbook, "رتبه‌بندی")
     ranking = figures["ranking"]
     _title(sheet, "رتبه‌بندی واحدها و دستگاه‌ها", 9)
@@ -226,7 +286,10 @@ def report_xlsx(figures: dict) -> bytes:
         "امتیاز کارکنان",
         "سهم الکترونیکی",
         "امتیاز ممیزی",
+        "رسیدگی به‌موقع موارد",
+        "رضایت از رسیدگی به موارد",
         "پاسخ‌داده‌شده",
+        "موارد سررسید",
     ]
 
     def rank_row(r):
@@ -240,7 +303,10 @@ def report_xlsx(figures: dict) -> bytes:
             _v(r["staff_rating"]),
             _v(r["electronic_share"]),
             _v(r.get("audit")),
+            _v(r.get("case_on_time")),
+            _v(r.get("case_rating")),
             r["answered"],
+            r.get("cases_due", 0),
         ]
 
     sheet.append(["واحدها"])
@@ -249,7 +315,7 @@ def report_xlsx(figures: dict) -> bytes:
         sheet,
         rank_headers,
         [rank_row(r) for r in ranking["units"]],
-        widths=[8, 36, 30, 10, 14, 12, 14, 14, 12, 14],
+        widths=[8, 36, 30, 10, 14, 12, 14, 14, 12, 16, 16, 14, 14],
     )
     sheet.append([])
     sheet.append(["دستگاه‌ها"])
@@ -269,6 +335,8 @@ def report_xlsx(figures: dict) -> bytes:
                 "نرخ پاسخ به‌موقع",
                 "شاخص رضایت",
                 "امتیاز کارکنان",
+                "موارد ثبت‌شده",
+                "رسیدگی به‌موقع موارد",
             ],
             [
                 [
@@ -279,10 +347,12 @@ def report_xlsx(figures: dict) -> bytes:
                     _v(p["on_time_rate"]),
                     _v(p["satisfaction"]),
                     _v(p["staff_rating"]),
+                    p.get("cases", ""),
+                    _v(p.get("case_on_time_rate")),
                 ]
                 for p in figures["provinces"]
             ],
-            widths=[24, 14, 14, 14, 16, 14, 14],
+            widths=[24, 14, 14, 14, 16, 14, 14, 14, 16],
         )
     if figures.get("audit"):
         _audit_sheet(workbook, figures["audit"])

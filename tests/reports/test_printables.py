@@ -57,9 +57,10 @@ def test_quarterly_report_pdf_is_persian_with_its_figures(quarterly):
     ):
         assert reads(text, phrase), phrase
     # pdftotext moves numbers and signs around in right-to-left lines; the page itself reads
-    # «امتیاز = ۳۶٪ × نرخ پاسخ به‌موقع + …» (look at test-artifacts/pdf/report-quarterly-province-*.png).
-    assert "٪۳۶" in text
+    # «امتیاز = ۳۲٪ × نرخ پاسخ به‌موقع + …» (look at test-artifacts/pdf/report-quarterly-province-*.png).
+    assert "٪۳۲" in text
     assert "٪۱۰" in text
+    assert "٪۶" in text  # the cases' on-time term
     assert "۱۴۰۵" in text
     assert "Q2" not in text
     assert "Q۲" not in text
@@ -69,7 +70,7 @@ def test_quarterly_report_pdf_is_persian_with_its_figures(quarterly):
 
 def test_quarterly_report_excel_is_rtl_with_the_same_figures(quarterly):
     book = load_workbook(io.BytesIO(quarterly.xlsx.read()))
-    assert book.sheetnames == ["خلاصه", "شاخص رضایت", "تأخیر", "رتبه‌بندی"]
+    assert book.sheetnames == ["خلاصه", "شاخص رضایت", "تأخیر", "موارد", "رتبه‌بندی"]
     summary = book["خلاصه"]
     assert summary.sheet_view.rightToLeft
     values = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0]}
