@@ -471,7 +471,7 @@ def measure_cases(period: str) -> None:
     """The case pages: the busiest handling unit's inbox (first page and its count), a centre
     reviewer's inbox, and the centre's overview (the case figures of the country for the period)."""
     from apps.cases.models import Case
-    from apps.cases.selectors import case_inbox
+    from apps.cases.selectors import case_inbox, cases_in_order
     from apps.core.jalali import Period
     from apps.orgs import roles
     from apps.orgs.models import OrgUnit
@@ -494,8 +494,9 @@ def measure_cases(period: str) -> None:
 
     def inbox(user):
         def page():
+            # As the inbox page reads it: the page's ids first, then those rows with their joins.
             qs = case_inbox(user=user)
-            return list(qs[:50]), qs.count()
+            return cases_in_order(list(qs.values_list("pk", flat=True)[:50])), qs.count()
 
         return page
 

@@ -128,8 +128,9 @@ OPEN_STATES = [(s, label) for s, label in Case.State.choices if s not in (Case.S
 def case_inbox(request: HttpRequest) -> HttpResponse:
     """The open cases my units handle now, the earliest due first; overdue ones marked."""
     qs, filters = _filters(request, selectors.case_inbox(user=request.user), states=OPEN_STATES)
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/staff/inbox.html", {"page": page, "cases": page.object_list, **filters})
+    page = CappedPaginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = selectors.cases_in_order(list(page.object_list))
+    return render(request, "cases/staff/inbox.html", {"page": page, "cases": cases, **filters})
 
 
 @role_required(*VIEW_ROLES)
@@ -139,8 +140,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = normalize_text(search_query(request)).replace("-", "").replace(" ", "")
     if query:
         qs = qs.filter(tracking_code=query) if len(query) == 11 else qs.filter(national_code=query)
-    page = CappedPaginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/staff/list.html", {"page": page, "cases": page.object_list, "q": query, **filters})
+    ids = qs.order_by("-created_at", "-pk").values_list("pk", flat=True)
+    page = CappedPaginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = selectors.cases_in_order(list(page.object_list))
+    return render(request, "cases/staff/list.html", {"page": page, "cases": cases, "q": query, **filters})
 
 
 def _case(request: HttpRequest, code: str) -> Case:
