@@ -87,7 +87,8 @@ def test_an_idea_goes_through_the_working_group_to_a_body_and_back_to_the_propos
     case.refresh_from_db()
     assert case.handling_unit == journey["body_unit"]
     accepted = [m.text for m in messaging.outbox if m.mobile == MOBILE]
-    assert len(accepted) == 1 and journey["body"].name_fa in accepted[0]
+    assert len(accepted) == 1
+    assert journey["body"].name_fa in accepted[0]
 
     # The competent body: its list, the idea, the result.
     body = browser.new_context(viewport=DESKTOP, locale="fa-IR")
