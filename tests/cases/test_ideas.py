@@ -353,3 +353,14 @@ def test_the_public_list_is_paginated(client, desk, body_unit, member):
     second = client.get("/ideas/?page=2")
     assert len(second.context["reviews"]) == 3
     assert "ایده شماره 0" in second.content.decode()
+
+
+def test_the_public_list_is_rate_limited_per_address(client, settings):
+    settings.PUBLIC_SEARCH_RATE = "3/h"  # an hour-long window: the limit cannot reset mid-test
+    for _n in range(3):
+        assert client.get("/ideas/").status_code == 200
+    assert client.get("/ideas/").status_code == 429
+
+
+def test_the_public_list_answers_only_safe_methods(client):
+    assert client.post("/ideas/").status_code == 405

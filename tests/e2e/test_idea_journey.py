@@ -54,7 +54,7 @@ def _login(context, live_server, user, next_path):
 
 
 def test_an_idea_goes_through_the_working_group_to_a_body_and_back_to_the_proposer(
-    browser, live_server, journey, shot, no_horizontal_overflow
+    browser, live_server, journey, shot, no_horizontal_overflow, axe_check
 ):
     expect.set_options(timeout=WAIT)
     case = journey["case"]
@@ -120,6 +120,7 @@ def test_an_idea_goes_through_the_working_group_to_a_body_and_back_to_the_propos
     page.goto(f"{live_server.url}/ideas/review/?tab=reviewed")
     expect(page.locator("table tbody")).to_contain_text(_fa("Accepted for implementation"))
     shot(page, "ideas-4-results-tab")
+    problems = axe_check(page, fail=False)
 
     # Everyone: the public page on a phone, without the proposer.
     public = browser.new_context(viewport=PHONE, locale="fa-IR", is_mobile=True, java_script_enabled=False)
@@ -136,5 +137,11 @@ def test_an_idea_goes_through_the_working_group_to_a_body_and_back_to_the_propos
         assert secret not in html, secret
     no_horizontal_overflow(page)
     shot(page, "ideas-3-public")
+    # axe-core needs JavaScript, which the citizen's page above did without.
+    checked = browser.new_context(viewport=PHONE, locale="fa-IR", is_mobile=True).new_page()
+    checked.goto(f"{live_server.url}/ideas/")
+    problems += axe_check(checked, fail=False)
+    checked.context.close()
+    assert not problems, "\n".join(problems)
     for context in (group, body, public):
         context.close()
