@@ -76,7 +76,11 @@ class Body(BilingualNameMixin):
         GOVERNORATE = "governorate", _("Governorate (governors' offices)")
         CENTRE = "centre", _("People's communication centre")
 
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.EXECUTIVE, db_index=True)
+    # db_default too: rows written by code that predates the column (a rolling deploy, an old
+    # migration state in tests) still get a kind.
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=Kind.choices, default=Kind.EXECUTIVE, db_default=Kind.EXECUTIVE, db_index=True
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent body")
     )
@@ -149,7 +153,7 @@ class OrgUnit(models.Model):
         help_text=_("As the public should read them, e.g. Saturday to Wednesday 7:30–14:30. Empty: the portal's office hours."),
     )
     head_office = models.BooleanField(
-        _("office of the head"), default=False,
+        _("office of the head"), default=False, db_default=False,
         help_text=_("The minister's, head's or governor's office: it handles complaints against the officials below it (charter 10-3)."),
     )
     path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False, default="")
@@ -258,7 +262,7 @@ class Staff(models.Model):
     personnel_code = models.CharField(_("personnel code"), max_length=20)
     post = models.CharField(_("post"), max_length=200)
     post_kind = models.CharField(
-        _("kind of post"), max_length=16, choices=PostKind.choices, blank=True,
+        _("kind of post"), max_length=16, choices=PostKind.choices, blank=True, default="", db_default="",
         help_text=_("For managers: decides who handles a complaint against them. Empty for other staff."),
     )
     main_duties = models.TextField(_("main duties"), blank=True, help_text=_("Shown on the employee's name plate."), max_length=limits.NOTE)

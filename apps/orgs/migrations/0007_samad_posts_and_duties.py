@@ -14,17 +14,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='body',
             name='kind',
-            field=models.CharField(choices=[('executive', 'Executive body'), ('governorate', "Governorate (governors' offices)"), ('centre', "People's communication centre")], db_index=True, default='executive', max_length=12, verbose_name='kind'),
+            field=models.CharField(choices=[('executive', 'Executive body'), ('governorate', "Governorate (governors' offices)"), ('centre', "People's communication centre")], db_default='executive', db_index=True, default='executive', max_length=12, verbose_name='kind'),
         ),
         migrations.AddField(
             model_name='orgunit',
             name='head_office',
-            field=models.BooleanField(default=False, help_text="The minister's, head's or governor's office: it handles complaints against the officials below it (charter 10-3).", verbose_name='office of the head'),
+            field=models.BooleanField(db_default=False, default=False, help_text="The minister's, head's or governor's office: it handles complaints against the officials below it (charter 10-3).", verbose_name='office of the head'),
         ),
         migrations.AddField(
             model_name='staff',
             name='post_kind',
-            field=models.CharField(blank=True, choices=[('county_head', 'Head of a county office'), ('county_desk', "Head of a county people's communication desk"), ('prov_director', 'Provincial director-general'), ('county_gov', 'County governor'), ('province_gov', 'Province governor'), ('hq_deputy', 'Deputy or director of a ministry or national organisation'), ('head', 'Minister or head of a national organisation')], help_text='For managers: decides who handles a complaint against them. Empty for other staff.', max_length=16, verbose_name='kind of post'),
+            field=models.CharField(blank=True, db_default='', default='', choices=[('county_head', 'Head of a county office'), ('county_desk', "Head of a county people's communication desk"), ('prov_director', 'Provincial director-general'), ('county_gov', 'County governor'), ('province_gov', 'Province governor'), ('hq_deputy', 'Deputy or director of a ministry or national organisation'), ('head', 'Minister or head of a national organisation')], help_text='For managers: decides who handles a complaint against them. Empty for other staff.', max_length=16, verbose_name='kind of post'),
         ),
         migrations.CreateModel(
             name='BodyDuty',
