@@ -12,6 +12,7 @@ from apps.core.text import to_persian_digits
 from apps.orgs import roles
 from apps.orgs.models import Body
 from tests.factories import BodyFactory, OrgUnitFactory, hq_unit, registered_case, staff_user
+from tests.i18n import fa as _fa
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,7 @@ def test_the_bodys_result_closes_the_idea_and_tells_the_proposer_once_and_the_ce
     assert len(_sms(CaseEvent.Kind.IDEA_RESULT, case)) == 1
     texts = [m.text for m in messaging.outbox if m.mobile == PROPOSER_MOBILE]
     assert len(texts) == 1
-    assert "پذیرفته‌شده برای اجرا" in texts[0]
+    assert _fa("Accepted for implementation") in texts[0]
     # The centre: the result is on the working group's "reviewed" tab.
     assert list(ideas.idea_queue(user=member.user, tab="reviewed")) == [review]
     with pytest.raises(ValidationError):
@@ -335,7 +336,7 @@ def test_the_public_list_shows_accepted_ideas_and_outcomes_and_no_personal_data(
     assert "عنوان دوم" in html
     assert "خلاصه دوم" in html
     assert "سازمان حفاظت محیط زیست" in html
-    assert "اجرا شد" in html
+    assert _fa("Implemented") in html
     for secret in (
         PROPOSER_NAME, PROPOSER_CODE, to_persian_digits(PROPOSER_CODE), PROPOSER_MOBILE, to_persian_digits(PROPOSER_MOBILE),
         "شرح مورد", "موضوع مورد", "متن نتیجه برای پیشنهاددهنده", "دلیل رد",

