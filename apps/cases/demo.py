@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count
 from django.utils import timezone
 
-from apps.cases import meetings, services
+from apps.cases import ideas, meetings, services
 from apps.cases.models import Case, CaseResponse, CaseType, MeetingBooking, MeetingSchedule
 from apps.catalog.models import SubService
 from apps.desk.services import Applicant
@@ -47,7 +47,7 @@ def _applicant(n: int, name: str) -> Applicant:
 
 
 def demo_cases(org: DemoOrg):
-    codes = [_national_code(n) for n in range(40)]
+    codes = [_national_code(n) for n in range(30)]
     return Case.objects.filter(national_code__in=codes)
 
 
@@ -102,10 +102,14 @@ def seed_cases_demo(org: DemoOrg, *, now: dt.datetime | None = None) -> list[Cas
     # Body (the ministry's HQ desk): a request referred upward from the province lands here too.
     register(6, "شهره ملکی", case_type=CaseType.REQUEST, level=Case.Level.BODY, unit=org.hq, channel=Case.Channel.ONLINE,
              subject="طرح مسکن ملی", description="وضعیت ثبت‌نام طرح مسکن ملی در مازندران چیست؟")
-    # National (the centre): an idea online.
-    register(7, "آرش پاکزاد", case_type=CaseType.IDEA, level=Case.Level.NATIONAL, unit=units["centre"],
-             channel=Case.Channel.ONLINE, subject="نقشه برخط چاله‌های راه",
-             description="یک نقشه برخط که مردم چاله‌ها را با عکس گزارش کنند و راهداری پیگیری کند.")
+    # National (the centre): ideas online; one goes through the working group to the directorate,
+    # which records its result; the other waits in the group's queue.
+    idea = register(7, "آرش پاکزاد", case_type=CaseType.IDEA, level=Case.Level.NATIONAL, unit=units["centre"],
+                    channel=Case.Channel.ONLINE, subject="نقشه برخط چاله‌های راه",
+                    description="یک نقشه برخط که مردم چاله‌ها را با عکس گزارش کنند و راهداری پیگیری کند.")
+    register(10, "سمیرا دلاوری", case_type=CaseType.IDEA, level=Case.Level.NATIONAL, unit=units["centre"],
+             channel=Case.Channel.ONLINE, subject="نوبت‌دهی پیامکی دفاتر پیشخوان",
+             description="پیشنهاد می‌کنم نوبت دفاتر پیشخوان با پیامک گرفته شود تا صف‌ها کوتاه شود.")
     # Complaints routed by the hierarchy: against the director-general → the province governor's office;
     # against the head of the county office → the county governor's office, answered, objected to, and up.
     register(8, "فرهاد کیانی", case_type=CaseType.COMPLAINT, level=Case.Level.PROVINCE, unit=org.provincial,
@@ -126,6 +130,15 @@ def seed_cases_demo(org: DemoOrg, *, now: dt.datetime | None = None) -> list[Cas
         services.case_respond(case=objected, by=None, outcome=CaseResponse.Outcome.REJECTED,
                               text=f"{office}: گزارش اداره بررسی شد و تخلفی دیده نشد.")
         services.case_object(case=objected, reason="پاسخ بدون شنیدن توضیح من داده شد.")
+    if idea:
+        review = ideas.idea_accept(
+            review=idea.idea, by=staff["ideas"], competent_body=org.directorate,
+            public_title="نقشه برخط گزارش خرابی راه‌ها",
+            public_summary="مردم خرابی و چاله راه‌ها را با عکس و موقعیت گزارش می‌کنند و راهداری استان پیگیری می‌کند.",
+            note="ایده در کارگروه پذیرفته شد.",
+        )
+        ideas.idea_result(review=review, by=clerk, result="planned",
+                          text="در برنامه سال آینده راهداری استان برای اجرای آزمایشی گنجانده شد.")
     _seed_meetings_demo(org, now=now)
     return created
 
