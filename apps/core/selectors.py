@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import scope_queryset
@@ -129,9 +129,14 @@ TILES: tuple[Tile, ...] = (
          "cases:inbox", _case_inbox_count),
     Tile((HANDLER, REVIEWER, IDEAS, SUPERVISOR, ADMIN), _("Cases"),
          _("Every case registered at or handled by your units; the centre sees all."), "cases:list"),
-    # Built by the ideas pages; a tile whose page does not exist yet is left out (home_for_user).
     Tile((IDEAS, REVIEWER, ADMIN), _("Ideas queue"),
-         _("Ideas and suggestions waiting for the working group: accept, merge or decline."), "ideas:queue"),
+         _("Ideas and suggestions waiting for the working group: accept, merge or decline."), "ideas:review_queue"),
+    Tile((PEOPLE, SUPERVISOR, ADMIN), _("Ideas referred to your body"),
+         _("Ideas the working group accepted and referred to your units: record the result of your review."),
+         "ideas:body_list"),
+    Tile((PEOPLE, HANDLER, SUPERVISOR, ADMIN), _("Public meetings"),
+         _("Weekly meeting times of the head or governor, the day's bookings, walk-ins and outcomes."),
+         "meetings:office"),
     Tile(tuple(roles.ADMIN_SITE_ROLES), _("Administration"), _("Reference data, users and roles, holidays."),
          "admin:index"),
 )
@@ -145,10 +150,7 @@ def home_for_user(user) -> dict:
     for tile in TILES:
         if role not in tile.roles:
             continue
-        try:
-            url = reverse(tile.url_name) + tile.query
-        except NoReverseMatch:
-            continue
+        url = reverse(tile.url_name) + tile.query
         actions.append(NextAction(tile.title, tile.description, url, tile.count(user, cache) if tile.count else None))
     staff = getattr(user, "staff", None)
     return {"staff": staff, "role": role, "role_label": roles.ROLE_LABELS.get(role, ""), "actions": actions}

@@ -24,7 +24,7 @@ OVERDUE = "audits:form_list?round=&overdue=1"  # the tile of overdue audit forms
                                  "desk:daily_report", "catalog:service_list", "feedback:qr_list",
                                  "feedback:rating_review", "feedback:dashboard", "audits:form_list", OVERDUE, "reports:list",
                                  "reports:annex3_table2", "orgs:staff_list", "orgs:counter_list", "orgs:unit_list",
-                                 "admin:index", "cases:register", "cases:inbox", "cases:list"}),
+                                 "admin:index", "cases:register", "cases:inbox", "cases:list", "ideas:body_list", "meetings:office"}),
         (roles.PROVINCIAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", OVERDUE, "reports:list",
                                     "reports:annex3_table2", "orgs:unit_list"}),
         (roles.NATIONAL_AUDITOR, {"desk:daily_report", "feedback:dashboard", "audits:form_list", OVERDUE, "reports:list",
