@@ -15,6 +15,9 @@ def test_an_anonymous_visitor_gets_the_public_home_not_the_staff_login(client):
     assert 'action="/track/"' in html
     assert "QR" in html
     assert 'href="/accounts/login/"' in html  # staff still find their way in
+    # People's communication: register a case, book a public meeting, read the accepted ideas.
+    for door in ('href="/cases/new/"', 'href="/meetings/"', 'href="/ideas/"'):
+        assert door in html
 
 
 def test_the_home_lists_desks_with_address_and_hours_by_province(client, django_assert_max_num_queries):
