@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
-from apps.cases.models import Case, CaseType, MeetingBooking, MeetingSchedule
+from apps.cases.models import Case, CaseType, MeetingBooking, MeetingNotification, MeetingSchedule
 from apps.core import limits, worktime
 from apps.core.jalali import format_date
 from apps.core.jobs import enqueue_on_commit
@@ -275,6 +275,12 @@ def meeting_book(
         ) from exc
     from apps.cases.tasks import meeting_booked_notify
 
+    # The message is written with the booking; sending it is queued after commit, and what a broker
+    # or gateway outage leaves behind the beat sweep sends (apps.cases.tasks.case_notifications_resend).
+    MeetingNotification.objects.get_or_create(
+        booking=booking, channel=MeetingNotification.Channel.SMS,
+        defaults={"recipient": booking.mobile, "body": meeting_booked_text(booking)},
+    )
     enqueue_on_commit(meeting_booked_notify, booking_id=booking.pk)
     logger.info("Meeting booking %s (%s) by %s", booking.pk, channel, by)
     return booking
@@ -301,20 +307,33 @@ def meeting_booked_text(booking: MeetingBooking) -> str:
 
 
 def meeting_booked_notify(*, booking_id: int) -> bool:
-    """Send the booking's SMS; False (logged) when the gateway refuses — the booking stands anyway."""
-    from apps.core.messaging import DeliveryError, send_sms
+    """Send the booking's SMS if it has not left yet; False (logged) when the gateway refuses — the
+    booking stands anyway and the beat sweep tries again."""
+    from apps.core.messaging import outbox_row_deliver
 
-    booking = (
-        MeetingBooking.objects.select_related("schedule", "schedule__official").filter(pk=booking_id).first()
+    sent_any = False
+    for row in MeetingNotification.objects.filter(booking_id=booking_id).exclude(state=MeetingNotification.State.SENT):
+        if row.booking.state == MeetingBooking.State.CANCELLED:
+            continue
+        sent, error = outbox_row_deliver(MeetingNotification, row.pk)
+        if error:
+            logger.warning("Meeting booking %s: the confirmation SMS was not sent: %s", booking_id, error)
+        sent_any = sent_any or sent
+    return sent_any
+
+
+def meeting_bookings_unsent(*, older_than_minutes: int = 5) -> list[int]:
+    """Bookings whose confirmation is still pending or failed a while after it was due."""
+    from apps.cases.notifications import RESEND_MAX_ATTEMPTS
+
+    cutoff = timezone.now() - dt.timedelta(minutes=older_than_minutes)
+    return list(
+        MeetingNotification.objects.filter(created_at__lt=cutoff, attempts__lt=RESEND_MAX_ATTEMPTS)
+        .exclude(state=MeetingNotification.State.SENT)
+        .values_list("booking_id", flat=True)
+        .distinct()
+        .order_by("booking_id")
     )
-    if booking is None or booking.state == MeetingBooking.State.CANCELLED:
-        return False
-    try:
-        send_sms(mobile=booking.mobile, text=meeting_booked_text(booking))
-    except DeliveryError:
-        logger.warning("Meeting booking %s: the confirmation SMS was not sent.", booking_id, exc_info=True)
-        return False
-    return True
 
 
 @transaction.atomic

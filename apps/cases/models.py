@@ -455,3 +455,22 @@ class MeetingBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule} – {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class MeetingNotification(OutboxMessage):
+    """The SMS that confirms a booking, written with the booking and sent after commit at most once
+    (apps.core.messaging.outbox_row_deliver); a gateway or broker outage leaves it for the beat sweep."""
+
+    booking = models.ForeignKey(
+        MeetingBooking, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("booking"),
+    )
+    provider_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting booking message")
+        verbose_name_plural = _("meeting booking messages")
+        ordering = ["booking", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["booking", "channel"], name="meeting_notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.channel}"

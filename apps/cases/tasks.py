@@ -16,9 +16,12 @@ def notify_case_event(self, *, event_id: int) -> None:
 
 @shared_task
 def case_notifications_resend() -> int:
-    """Resend case messages that failed or never left (gateway down, worker lost); returns how many events."""
+    """Resend case messages and meeting confirmations that failed or never left (gateway down, worker
+    lost); returns how many were sent."""
     from django.conf import settings
 
+    from apps.cases.meetings import meeting_booked_notify as booking_notify
+    from apps.cases.meetings import meeting_bookings_unsent
     from apps.cases.notifications import CaseNotificationFailed, case_event_notify, case_events_unsent
 
     done = 0
@@ -28,6 +31,9 @@ def case_notifications_resend() -> int:
             done += 1
         except CaseNotificationFailed:
             continue
+    # Confirmations of public meeting bookings, the same way.
+    for booking_id in meeting_bookings_unsent(older_than_minutes=settings.NOTIFICATIONS_RESEND_AFTER_MINUTES):
+        done += booking_notify(booking_id=booking_id)
     return done
 
 

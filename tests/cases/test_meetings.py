@@ -590,3 +590,25 @@ def test_office_records_the_outcome_and_sees_the_case_code(client, schedule, off
     booking.refresh_from_db()
     assert booking.case is not None
     assert to_persian_digits(booking.case.tracking_code[:3]) in page.content.decode()
+
+
+def test_a_confirmation_the_gateway_refused_is_sent_once_by_the_sweep(
+    schedule, frozen, settings, django_capture_on_commit_callbacks
+):
+    from apps.cases.models import MeetingNotification
+    from apps.cases.tasks import case_notifications_resend
+
+    settings.SMS_BACKEND = "tests.cases.test_meetings.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(schedule, at(7, 9))
+    row = MeetingNotification.objects.get(booking=booking)
+    assert (row.state, row.attempts) == ("failed", 1)
+    settings.SMS_BACKEND = "apps.core.messaging.ConsoleSMSBackend"
+    # The sweep takes messages left for a while (NOTIFICATIONS_RESEND_AFTER_MINUTES).
+    MeetingNotification.objects.update(created_at=row.created_at - dt.timedelta(minutes=10))
+    messaging.outbox.clear()
+    assert case_notifications_resend() == 1
+    assert case_notifications_resend() == 0
+    row.refresh_from_db()
+    assert row.state == "sent"
+    assert [m.mobile for m in messaging.outbox] == [MOBILE]
