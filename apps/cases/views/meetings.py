@@ -24,7 +24,7 @@ from apps.core.messaging import DeliveryError
 from apps.core.text import localize_digits
 
 # The e-desk's confirmed mobile (same session key and lifetime) and its messages for a typed code.
-from apps.desk.views.public import _CODE_MESSAGES, EDESK_SESSION_SECONDS, SESSION_MOBILE
+from apps.desk.views.public import EDESK_SESSION_SECONDS, OTP_CODE_MESSAGES, SESSION_MOBILE
 
 SESSION_BOOKED = "meetings_booked"
 SESSION_DRAFT = "meetings_draft"
@@ -228,7 +228,7 @@ def meeting_book(request: HttpRequest, pk: int) -> HttpResponse:
         if status != "ok":
             left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
             return _code_page(
-                request, schedule, mobile, _CODE_MESSAGES[status] % {"left": left}, status != "wrong"
+                request, schedule, mobile, OTP_CODE_MESSAGES[status] % {"left": left}, status != "wrong"
             )
         request.session[SESSION_MOBILE] = (mobile, timezone.now().timestamp())
     elif request.method == "POST":

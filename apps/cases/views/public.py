@@ -32,13 +32,13 @@ from apps.core.uploads import UploadField, upload_keep, upload_kept
 from apps.core.validators import normalize_mobile, normalize_national_code
 from apps.desk.services import Applicant
 from apps.desk.views.public import (
-    _CODE_MESSAGES,
     EDESK_SESSION_SECONDS,
+    OTP_CODE_MESSAGES,
     SESSION_MOBILE,
-    _edesk_confirmed,
-    _edesk_limited,
-    _edesk_mobile,
-    _edesk_owner,
+    edesk_confirmed,
+    edesk_limited,
+    edesk_mobile,
+    edesk_owner,
 )
 from apps.orgs import roles
 from apps.orgs.models import Body, OrgUnit, Staff
@@ -236,7 +236,7 @@ def _form(request: HttpRequest, case_type: str, body: Body | None, data=None, fi
     draft = request.session.get(SESSION_DRAFT) or {}
     drafted = data is None and draft.get("data", {}).get("type") == case_type
     initial = dict(draft.get("data", {})) if drafted else {}
-    form = CaseOnlineForm(data, files, case_type=case_type, body=body, owner=_edesk_owner(request), initial=initial)
+    form = CaseOnlineForm(data, files, case_type=case_type, body=body, owner=edesk_owner(request), initial=initial)
     if drafted:
         form.kept_names.update(draft.get("kept_names", {}))
     return form
@@ -280,7 +280,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     from apps.desk.otp import otp_attempts_left, otp_check, otp_send
 
     step = request.POST.get("step", "") if request.method == "POST" else ""
-    if step and _edesk_limited(request, step):
+    if step and edesk_limited(request, step):
         return render(request, "errors/429.html", status=429)
     context = {"error": "", "notice": "", "mobile": ""}
     if request.GET.get("change"):
@@ -306,16 +306,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_MOBILE] = (normalize_mobile(mobile), timezone.now().timestamp())
             return redirect("cases_public:new")
         left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
-        context.update(mobile=mobile, error=_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
+        context.update(mobile=mobile, error=OTP_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
         return render(request, "cases/public/new_code.html", context)
 
-    mobile = _edesk_mobile(request)
+    mobile = edesk_mobile(request)
     case_type, body, complete = _choice(request)
     if step == "submit" and not mobile:
         if complete:
-            _draft_keep(request, CaseOnlineForm(request.POST.copy(), request.FILES, case_type=case_type, body=body, owner=_edesk_owner(request)))
+            _draft_keep(request, CaseOnlineForm(request.POST.copy(), request.FILES, case_type=case_type, body=body, owner=edesk_owner(request)))
         context.update(
-            mobile=_edesk_confirmed(request)[0],
+            mobile=edesk_confirmed(request)[0],
             notice=_("Your mobile confirmation ran out after 30 minutes, so the case was not sent yet. "
                      "What you typed and the files you attached are kept: confirm your mobile again and send it."),
         )
@@ -351,7 +351,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 request.session.pop(SESSION_DRAFT, None)
                 return redirect("cases_public:registered", code=case.tracking_code)
         form.keep_uploads()
-    confirmed_at = _edesk_confirmed(request)[1]
+    confirmed_at = edesk_confirmed(request)[1]
     context.update(
         form=form, mobile=mobile, case_type=case_type, type_label=CaseType(case_type).label, body=body,
         confirmed_until=dt.datetime.fromtimestamp(confirmed_at + EDESK_SESSION_SECONDS, tz=dt.UTC),

@@ -123,15 +123,19 @@ def track_receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     return pdf_response(receipt_pdf_bytes(sr, request=request), f"receipt-{sr.tracking_code}.pdf", inline=False)
 
 
-def _edesk_confirmed(request: HttpRequest) -> tuple[str, float]:
+# The e-desk's one-time-code session, shared by every public form that confirms a mobile first
+# (online cases in apps.cases.views.public, public meetings in apps.cases.views.meetings).
+
+
+def edesk_confirmed(request: HttpRequest) -> tuple[str, float]:
     """(the mobile confirmed in this session, when), whatever its age; ("", 0) if none."""
     mobile, at = request.session.get(SESSION_MOBILE, ("", 0))
     return mobile, at
 
 
-def _edesk_mobile(request: HttpRequest) -> str:
+def edesk_mobile(request: HttpRequest) -> str:
     """The mobile confirmed in this session within the last EDESK_SESSION_SECONDS, else ""."""
-    mobile, at = _edesk_confirmed(request)
+    mobile, at = edesk_confirmed(request)
     if mobile and timezone.now().timestamp() - at < EDESK_SESSION_SECONDS:
         return mobile
     return ""
@@ -145,14 +149,14 @@ def _edesk_unit(service: SubService):
     return unit
 
 
-def _edesk_owner(request: HttpRequest) -> str:
+def edesk_owner(request: HttpRequest) -> str:
     # Files kept between two submissions belong to this browser's session and no one else.
     if request.session.session_key is None:
         request.session.save()
     return f"session:{request.session.session_key}"
 
 
-def _edesk_limited(request: HttpRequest, step: str) -> bool:
+def edesk_limited(request: HttpRequest, step: str) -> bool:
     """Sends, code checks and submissions are limited apart: a few typos of the code never use up
     the allowance of the form's submission, nor the other way round."""
     from django_ratelimit.core import is_ratelimited
@@ -178,13 +182,13 @@ def _edesk_form(request: HttpRequest, service: SubService, mobile: str, data=Non
     initial = {"mobile": mobile}
     if data is None and draft.get("service") == service.pk:
         initial.update(draft.get("data", {}))
-    form = IntakeForm(data, files, service=service, online=True, owner=_edesk_owner(request), initial=initial)
+    form = IntakeForm(data, files, service=service, online=True, owner=edesk_owner(request), initial=initial)
     if data is None and draft.get("service") == service.pk:
         form.kept_names.update(draft.get("kept_names", {}))
     return form
 
 
-_CODE_MESSAGES = {
+OTP_CODE_MESSAGES = {
     "wrong": gettext_lazy("The code is wrong. You can try %(left)s more times."),
     "locked": gettext_lazy("The code was typed wrong too many times and is locked. Send a new code."),
     "expired": gettext_lazy("The code has expired. Send a new code."),
@@ -209,7 +213,7 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     ):
         return render(request, "desk/edesk_unavailable.html", {"service": service})
     step = request.POST.get("step", "") if request.method == "POST" else ""
-    if step and _edesk_limited(request, step):
+    if step and edesk_limited(request, step):
         return render(request, "errors/429.html", status=429)
     context = {"service": service, "error": "", "notice": "", "mobile": ""}
     if request.GET.get("change"):
@@ -235,15 +239,15 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
             request.session[SESSION_MOBILE] = (normalize_mobile(mobile), timezone.now().timestamp())
             return redirect("edesk_apply", service_id=service.pk)
         left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
-        context.update(mobile=mobile, error=_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
+        context.update(mobile=mobile, error=OTP_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
         return render(request, "desk/edesk_code.html", context)
 
-    mobile = _edesk_mobile(request)
+    mobile = edesk_mobile(request)
     if step == "submit" and not mobile:
         # The confirmation ran out while the form was being filled: keep all of it, say so, ask again.
         _edesk_draft_keep(request, _edesk_form(request, service, "", request.POST.copy(), request.FILES), service)
         context.update(
-            mobile=_edesk_confirmed(request)[0],
+            mobile=edesk_confirmed(request)[0],
             notice=_("Your mobile confirmation ran out after 30 minutes, so the request was not sent yet. "
                      "What you typed and the files you attached are kept: confirm your mobile again and send it."),
         )
@@ -285,7 +289,7 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
                 )
                 return redirect(f"/track/?code={sr.tracking_code}")
         form.keep_uploads()
-    confirmed_at = _edesk_confirmed(request)[1]
+    confirmed_at = edesk_confirmed(request)[1]
     context.update(
         form=form, mobile=mobile,
         confirmed_until=dt.datetime.fromtimestamp(confirmed_at + EDESK_SESSION_SECONDS, tz=dt.UTC),
