@@ -131,7 +131,7 @@ def _fa(text_of) -> str:
 
 def _lock(review: IdeaReview) -> IdeaReview:
     review = IdeaReview.objects.select_for_update().get(pk=review.pk)
-    review.case = Case.objects.select_for_update().select_related("handling_unit", "unit", "body").get(pk=review.case_id)
+    review.case = Case.objects.select_for_update(of=("self",)).select_related("handling_unit", "unit", "body").get(pk=review.case_id)
     return review
 
 

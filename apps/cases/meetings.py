@@ -221,7 +221,7 @@ def meeting_book(
     # one-per-week rule cannot be beaten by two quick clicks; the slot itself is held by the
     # database constraint even without the lock.
     schedule = (
-        MeetingSchedule.objects.select_for_update()
+        MeetingSchedule.objects.select_for_update(of=("self",))
         .select_related("unit", "unit__province", "official")
         .get(pk=schedule.pk)
     )
@@ -376,7 +376,7 @@ def meeting_record(
     from apps.desk.services import Applicant
 
     booking = (
-        MeetingBooking.objects.select_for_update()
+        MeetingBooking.objects.select_for_update(of=("self",))
         .select_related("schedule", "schedule__unit", "schedule__unit__body", "schedule__official")
         .get(pk=booking.pk)
     )

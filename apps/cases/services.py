@@ -180,7 +180,7 @@ def _event(case: Case, kind: str, *, by: Staff | None, note: str = "", public: b
 
 
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("handling_unit", "unit", "body").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("handling_unit", "unit", "body").get(pk=case.pk)
 
 
 def _require_open(case: Case) -> None:
