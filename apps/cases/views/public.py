@@ -25,20 +25,19 @@ from apps.cases.pdf import case_response_pdf
 from apps.core import limits
 from apps.core.access import role_required
 from apps.core.forms import JalaliDateField, NationalCodeField, PortalForm
-from apps.core.messaging import DeliveryError
 from apps.core.pdf import pdf_response
 from apps.core.text import localize_digits
 from apps.core.uploads import UploadField, upload_keep, upload_kept
-from apps.core.validators import normalize_mobile, normalize_national_code
+from apps.core.validators import normalize_national_code
 from apps.desk.services import Applicant
 from apps.desk.views.public import (
     EDESK_SESSION_SECONDS,
-    OTP_CODE_MESSAGES,
     SESSION_MOBILE,
     edesk_confirmed,
     edesk_limited,
     edesk_mobile,
     edesk_owner,
+    mobile_confirm_step,
 )
 from apps.orgs import roles
 from apps.orgs.models import Body, OrgUnit, Staff
@@ -277,37 +276,16 @@ def _register(form: CaseOnlineForm, mobile: str) -> Case:
 def case_new(request: HttpRequest) -> HttpResponse:
     """Online registration: confirm the mobile by a one-time code, choose the type and the body, fill
     the form. Nothing typed or attached is lost on an error or when the confirmation runs out."""
-    from apps.desk.otp import otp_attempts_left, otp_check, otp_send
-
     step = request.POST.get("step", "") if request.method == "POST" else ""
     if step and edesk_limited(request, step):
         return render(request, "errors/429.html", status=429)
     context = {"error": "", "notice": "", "mobile": ""}
-    if request.GET.get("change"):
-        request.session.pop(SESSION_MOBILE, None)
-        return render(request, "cases/public/new_mobile.html", context)
-
-    if step == "send":
-        try:
-            mobile = normalize_mobile(request.POST.get("mobile", ""))
-            otp_send(mobile=mobile)
-        except ValidationError as exc:
-            context.update(error=" ".join(exc.messages), mobile=request.POST.get("mobile", "")[:20])
-            return render(request, "cases/public/new_mobile.html", context)
-        except DeliveryError:
-            context["error"] = _("The code could not be sent just now. Please try again in a few minutes.")
-            return render(request, "cases/public/new_mobile.html", context)
-        context["mobile"] = mobile
-        return render(request, "cases/public/new_code.html", context)
-    if step == "verify":
-        mobile = request.POST.get("mobile", "")[:20]
-        status = otp_check(mobile=mobile, code=request.POST.get("otp", ""))
-        if status == "ok":
-            request.session[SESSION_MOBILE] = (normalize_mobile(mobile), timezone.now().timestamp())
-            return redirect("cases_public:new")
-        left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
-        context.update(mobile=mobile, error=OTP_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
-        return render(request, "cases/public/new_code.html", context)
+    page = mobile_confirm_step(
+        request, step, context=context, mobile_template="cases/public/new_mobile.html",
+        code_template="cases/public/new_code.html", done=lambda: redirect("cases_public:new"),
+    )
+    if page is not None:
+        return page
 
     mobile = edesk_mobile(request)
     case_type, body, complete = _choice(request)

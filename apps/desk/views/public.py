@@ -197,12 +197,43 @@ OTP_CODE_MESSAGES = {
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+def mobile_confirm_step(request: HttpRequest, step: str, *, context: dict, mobile_template: str, code_template: str, done):
+    """The one-time-code steps of every public form that confirms a mobile first (the e-desk, online
+    cases): `?change=1` forgets the mobile, "send" sends a code, "verify" checks it and answers `done()`.
+    Returns the page of the step, or None when the request is past these steps."""
+    from apps.desk.otp import otp_attempts_left, otp_check, otp_send
+
+    if request.GET.get("change"):
+        request.session.pop(SESSION_MOBILE, None)
+        return render(request, mobile_template, context)
+    if step == "send":
+        try:
+            mobile = normalize_mobile(request.POST.get("mobile", ""))
+            otp_send(mobile=mobile)
+        except ValidationError as exc:
+            context.update(error=" ".join(exc.messages), mobile=request.POST.get("mobile", "")[:20])
+            return render(request, mobile_template, context)
+        except DeliveryError:
+            context["error"] = _("The code could not be sent just now. Please try again in a few minutes.")
+            return render(request, mobile_template, context)
+        context["mobile"] = mobile
+        return render(request, code_template, context)
+    if step == "verify":
+        mobile = request.POST.get("mobile", "")[:20]
+        status = otp_check(mobile=mobile, code=request.POST.get("otp", ""))
+        if status == "ok":
+            request.session[SESSION_MOBILE] = (normalize_mobile(mobile), timezone.now().timestamp())
+            return done()
+        left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
+        context.update(mobile=mobile, error=OTP_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
+        return render(request, code_template, context)
+    return None
+
+
 def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     """Online submission on the e-desk: confirm the mobile by a one-time code, then the intake form.
     Nothing typed or attached is lost when the confirmation runs out: it is kept and offered again
     after a new code. In-person services say so on a page of their own."""
-    from apps.desk.otp import otp_attempts_left, otp_check, otp_send
-
     service = SubService.objects.select_related("body").filter(published_q(), pk=service_id).first()
     if service is None:
         raise Http404
@@ -216,31 +247,12 @@ def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     if step and edesk_limited(request, step):
         return render(request, "errors/429.html", status=429)
     context = {"service": service, "error": "", "notice": "", "mobile": ""}
-    if request.GET.get("change"):
-        request.session.pop(SESSION_MOBILE, None)
-        return render(request, "desk/edesk_mobile.html", context)
-
-    if step == "send":
-        try:
-            mobile = normalize_mobile(request.POST.get("mobile", ""))
-            otp_send(mobile=mobile)
-        except ValidationError as exc:
-            context.update(error=" ".join(exc.messages), mobile=request.POST.get("mobile", "")[:20])
-            return render(request, "desk/edesk_mobile.html", context)
-        except DeliveryError:
-            context["error"] = _("The code could not be sent just now. Please try again in a few minutes.")
-            return render(request, "desk/edesk_mobile.html", context)
-        context["mobile"] = mobile
-        return render(request, "desk/edesk_code.html", context)
-    if step == "verify":
-        mobile = request.POST.get("mobile", "")[:20]
-        status = otp_check(mobile=mobile, code=request.POST.get("otp", ""))
-        if status == "ok":
-            request.session[SESSION_MOBILE] = (normalize_mobile(mobile), timezone.now().timestamp())
-            return redirect("edesk_apply", service_id=service.pk)
-        left = localize_digits(otp_attempts_left(mobile=mobile)) if status == "wrong" else ""
-        context.update(mobile=mobile, error=OTP_CODE_MESSAGES[status] % {"left": left}, locked=status != "wrong")
-        return render(request, "desk/edesk_code.html", context)
+    page = mobile_confirm_step(
+        request, step, context=context, mobile_template="desk/edesk_mobile.html",
+        code_template="desk/edesk_code.html", done=lambda: redirect("edesk_apply", service_id=service.pk),
+    )
+    if page is not None:
+        return page
 
     mobile = edesk_mobile(request)
     if step == "submit" and not mobile:
