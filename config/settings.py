@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_jalali",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "csp",
     "django_otp",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "apps.audits",
     "apps.reports",
     "apps.cases",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +205,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cases-notifications-resend": {
         "task": "apps.cases.tasks.case_notifications_resend",
         "schedule": crontab(minute=os.environ.get("CRON_NOTIFICATIONS_RESEND", "*/10")),
+    },
+    # Every minute: webhook deliveries whose pause after a failed try is over (or whose task was
+    # lost with a broker outage) are tried again; each event keeps its id on every try.
+    "webhooks-deliver-due": {
+        "task": "apps.api.tasks.webhooks_deliver_due",
+        "schedule": crontab(minute=os.environ.get("CRON_WEBHOOKS", "*")),
     },
     # Daily at 04:30 Tehran: uploads kept for a form shown again (intake, e-desk) that was never sent
     # again; their tokens expire after a day.
@@ -385,15 +393,50 @@ RATELIMIT_IP_META_KEY = "apps.core.net.client_ip"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- API --------------------------------------------------------------------------------------
+# /api/v1/ and /open311/v2/ (apps.api): integrating systems call with an API key issued in the admin;
+# the Open311 reads need none. Throttles count on the cache per key and per client address.
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/min")
+API_ADDRESS_RATE = os.environ.get("API_ADDRESS_RATE", "300/min")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.auth.ApiKeyThrottle", "apps.api.auth.ApiAddressThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_KEY_RATE, "api_address": API_ADDRESS_RATE},
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend",
+                                "rest_framework.filters.OrderingFilter"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "EXCEPTION_HANDLER": "apps.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DATETIME_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service Desk Portal API",
+    "DESCRIPTION": "Open311 GeoReport v2 at /open311/v2/ and the integration API at /api/v1/. "
+                   "Calls that write need an API key: `Authorization: Api-Key <key>`.",
     "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
+                                       "description": "`Api-Key <key>`, as issued in the admin."}},
+    },
 }
+# Webhook receivers and Open311 media_url: only public http(s) addresses in production; development
+# and the tests call receivers on 127.0.0.1.
+OUTBOUND_PRIVATE_URLS_ALLOWED = env_bool("OUTBOUND_PRIVATE_URLS_ALLOWED", DEBUG)
+# Webhook deliveries: seconds to wait for a receiver, tries before giving up, and the first pause
+# between tries (doubled after each failure: 30 s, 1 min, 2 min, … capped at an hour).
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
 
 # --- Messaging --------------------------------------------------------------------------------
 # SMS and email go through apps.core.messaging only. The console backend sends nothing (it logs and

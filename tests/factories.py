@@ -438,3 +438,16 @@ def report_audit_form_verified(
     for item, rating in (space or {}).items():
         AuditSpaceItem.objects.create(form=form, item=item, evaluator_rating=rating, body_rating=rating)
     return form
+
+
+def api_key(*, scopes=(), unit=None, body=None, national: bool = False, staff=None, name: str = "سامانه اتوماسیون"):
+    """An issued API key and its raw secret (what an integrating system sends)."""
+    from apps.api.keys import api_key_issue
+    from apps.api.models import ApiKey, Scope
+
+    scopes = list(Scope.values) if scopes == "all" else list(scopes)
+    if unit is None and body is None and not national:
+        unit = OrgUnitFactory()
+    key = ApiKey(name=name, unit=unit, body=body, national=national, staff=staff, scopes=scopes)
+    raw = api_key_issue(key)
+    return key, raw

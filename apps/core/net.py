@@ -42,3 +42,37 @@ def client_ip(request: HttpRequest) -> str:
     if len(entries) < hops:
         return remote
     return _address(entries[-hops]) or remote
+
+
+def outbound_url_problem(url: str) -> str:
+    """Why the portal must not call `url` (a webhook receiver, a Open311 `media_url`), or "".
+
+    Only http(s). Unless OUTBOUND_PRIVATE_URLS_ALLOWED (development, tests), every address the host
+    name resolves to must be a public one: no loopback, private, link-local (cloud metadata),
+    reserved or multicast address — the portal's own network is not reachable through it."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.utils.translation import gettext as _
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return _("This is not a valid address.")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _("Only http and https addresses are accepted.")
+    if parts.username or parts.password:
+        return _("The address must not carry a user name or password.")
+    if settings.OUTBOUND_PRIVATE_URLS_ALLOWED:
+        return ""
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80),
+                                   proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return _("The host name of this address cannot be resolved.")
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            return _("Addresses in loopback, private or reserved networks are not accepted.")
+    return ""

@@ -2,7 +2,9 @@
 
 - national roles (national auditor, administrator) see everything;
 - a provincial auditor sees the units of their province;
-- everyone else sees their own unit and the units below it.
+- everyone else sees their own unit and the units below it;
+- an integrating system's API key (apps.api) sees what it is bound to: a unit and below, a body, or
+  (the national people's-communication system) the country.
 Objects outside the scope are simply not in the queryset, so views answer 404 and nothing leaks.
 """
 
@@ -17,6 +19,9 @@ def scope_queryset(qs: QuerySet, user, *, unit_field: str | None = "unit", natio
     the roles that see every row of this kind (cases add the centre's reviewers, ideas the working group)."""
     if not getattr(user, "is_authenticated", False):
         return qs.none()
+    key = getattr(user, "api_key", None)
+    if key is not None:
+        return _scope_by_key(qs, key, unit_field)
     if roles.is_national(user, national_roles):
         return qs
     staff = getattr(user, "staff", None)
@@ -28,6 +33,18 @@ def scope_queryset(qs: QuerySet, user, *, unit_field: str | None = "unit", natio
             return qs.none()
         return qs.filter(**{f"{prefix}province_id": staff.unit.province_id})
     return qs.filter(**{f"{prefix}path__startswith": staff.unit.path})
+
+
+def _scope_by_key(qs: QuerySet, key, unit_field: str | None) -> QuerySet:
+    """An integrating system's key (apps.api) sees its unit and below, its body's units, or the country."""
+    prefix = f"{unit_field}__" if unit_field else ""
+    if key.national:
+        return qs
+    if key.unit_id:
+        return qs.filter(**{f"{prefix}path__startswith": key.unit.path})
+    if key.body_id:
+        return qs.filter(**{f"{prefix}body_id": key.body_id})
+    return qs.none()
 
 
 def unit_in_scope(user, unit: Model) -> bool:
