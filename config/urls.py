@@ -35,6 +35,10 @@ urlpatterns = [
     path("cases/", include("apps.cases.urls_staff")),
     path("ideas/", include("apps.cases.urls_ideas")),
     path("meetings/", include("apps.cases.urls_meetings")),
+    # Integration: Open311 GeoReport v2, the REST API, its OpenAPI schema and documentation (stable).
+    path("open311/v2/", include("apps.api.open311.urls")),
+    path("api/v1/", include("apps.api.v1.urls")),
+    path("api/", include("apps.api.urls")),
     path("", include("apps.core.urls")),
 ]
 
