@@ -83,6 +83,10 @@ class ServiceRequest(models.Model):
     )
     collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
     collected_by_national_code = models.CharField(_("collector's national code"), max_length=10, blank=True)
+    updated_at = models.DateTimeField(
+        _("last changed"), default=timezone.now, editable=False,
+        help_text=_("Set by every transition (Open311's updated_datetime, the API's ordering)."),
+    )
     # Optimistic lock: every transition bumps it, and a transition that finds it changed loses.
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 

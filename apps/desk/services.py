@@ -86,7 +86,8 @@ def _activate(stage: RequestStage, *, now) -> None:
 
 def _bump(request: ServiceRequest, *fields: str) -> None:
     request.version += 1
-    request.save(update_fields=["version", *fields])
+    request.updated_at = timezone.now()
+    request.save(update_fields=["version", "updated_at", *fields])
 
 
 def _locked(request_id: int, expected_version: int | None) -> ServiceRequest:
@@ -137,7 +138,7 @@ def service_request_register(
         "national_code": applicant.national_code, "legal_id": applicant.legal_id,
         "legal_name": applicant.legal_name.strip(), "full_name": applicant.full_name, "queue_ticket": ticket,
         "mobile": applicant.mobile, "email": applicant.email, "incomplete_reason": incomplete_reason.strip() if missing else "",
-        "registered_by": by, "received_at": now, "promised_at": promised, "first_stage_at": now,
+        "registered_by": by, "received_at": now, "promised_at": promised, "first_stage_at": now, "updated_at": now,
         "status": ServiceRequest.Status.IN_PROGRESS,
     }
     for _attempt in range(TRACKING_CODE_ATTEMPTS):
