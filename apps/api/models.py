@@ -113,6 +113,13 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.secret:
+            import secrets
+
+            self.secret = secrets.token_hex(32)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         from apps.core.net import outbound_url_problem
 

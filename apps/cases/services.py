@@ -137,6 +137,9 @@ def case_register(
             referral_kind=CaseEvent.ReferralKind.DUTIES, note=referral_note.strip()[: limits.NOTE],
         )
         case_event_announce(referral)
+        from apps.api.webhooks import emit_case_referred
+
+        emit_case_referred(case, from_unit=unit, to_unit=destination, kind=CaseEvent.ReferralKind.DUTIES)
     else:
         case_event_announce(registered)
     return case
@@ -223,6 +226,9 @@ def case_refer(*, case: Case, kind: str, by: Staff | None, note: str, to_unit: O
     case.handling_unit, case.state = to_unit, Case.State.REFERRED
     case.save(update_fields=["handling_unit", "state", "body"])
     _event(case, CaseEvent.Kind.REFERRED, by=by, note=note, from_unit=current, to_unit=to_unit, referral_kind=kind)
+    from apps.api.webhooks import emit_case_referred
+
+    emit_case_referred(case, from_unit=current, to_unit=to_unit, kind=kind)
     return case
 
 

@@ -47,6 +47,15 @@ def _scope_by_key(qs: QuerySet, key, unit_field: str | None) -> QuerySet:
     return qs.none()
 
 
+def unit_in_key_scope(key, unit: Model) -> bool:
+    """Whether an API key covers one unit (the rule of `_scope_by_key`, for a unit already loaded)."""
+    if key.national:
+        return True
+    if key.unit_id:
+        return unit.path.startswith(key.unit.path)
+    return bool(key.body_id) and unit.body_id == key.body_id
+
+
 def unit_in_scope(user, unit: Model) -> bool:
     """Whether one unit is visible to the user (same rule as scope_queryset, for a single row)."""
     from apps.orgs.models import OrgUnit

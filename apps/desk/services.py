@@ -63,6 +63,14 @@ def _event(request: ServiceRequest, action: str, *, actor=None, stage=None, from
     )
 
 
+def _webhook(event: str, request: ServiceRequest, **extra) -> None:
+    # Integrating systems subscribed to this unit's events (apps.api.webhooks): rows written with the
+    # transition, sent after commit.
+    from apps.api.webhooks import emit_request
+
+    emit_request(event, request, **extra)
+
+
 def _notify(request: ServiceRequest, event: str, event_key: str = "") -> None:
     from apps.desk.notifications import notifications_prepare
     from apps.desk.tasks import notify_request_event
@@ -171,6 +179,7 @@ def service_request_register(
 
         ticket_mark_served(ticket=ticket, by=by)
     _notify(request, Notification.Event.REGISTERED)
+    _webhook("request.registered", request)
     return request
 
 
@@ -219,6 +228,8 @@ def stage_complete(*, stage_id: int, by: Staff, note: str = "", files=(), expect
         request.response_unit = stage.unit
         _bump(request, "stages_done_at", "response_unit")
     _notify(request, Notification.Event.STAGE_DONE, event_key=f"{stage.pk}:{stage.finished_at:%Y%m%d%H%M%S%f}")
+    _webhook("request.stage_done", request, stage={"order": stage.order, "title": stage.title, "unit": stage.unit_id,
+                                                   "finished_at": now.isoformat()})
     stage.was_late = late
     return stage
 
@@ -348,6 +359,7 @@ def response_issue(
     _bump(request, "status", "outcome", "answered_at")
     _event(request, "answered", actor=by, from_state=previous, to_state=request.status, note=response.get_outcome_display())
     _notify(request, Notification.Event.RESPONSE_READY)
+    _webhook("request.response_issued", request, outcome=outcome, response_number=response.number)
     return response
 
 
@@ -376,6 +388,7 @@ def request_deliver(
            note=_("Collected by a representative: %(name)s") % {"name": request.collected_by_name} if representative
            else _("Collected by the applicant"))
     _notify(request, Notification.Event.DELIVERED)
+    _webhook("request.delivered", request)
     return request
 
 
