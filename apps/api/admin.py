@@ -23,8 +23,18 @@ class ApiKeyForm(forms.ModelForm):
         fields = ["name", "unit", "body", "national", "staff", "scopes", "active", "note"]
 
 
+class WebhookForm(forms.ModelForm):
+    url = forms.URLField(label=_("receiver URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(label=_("events"), choices=Event.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Webhook
+        fields = ["key", "url", "events", "active"]
+
+
 class WebhookInline(admin.TabularInline):
     model = Webhook
+    form = WebhookForm
     extra = 0
     fields = ["url", "events", "active"]
     show_change_link = True
@@ -79,15 +89,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
                             key.name, raw),
                 messages.WARNING,
             )
-
-
-class WebhookForm(forms.ModelForm):
-    url = forms.URLField(label=_("receiver URL"), max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(label=_("events"), choices=Event.choices, widget=forms.CheckboxSelectMultiple)
-
-    class Meta:
-        model = Webhook
-        fields = ["key", "url", "events", "active"]
 
 
 @admin.register(Webhook)
