@@ -52,7 +52,7 @@ def load(n: int) -> None:
             """
             INSERT INTO desk_servicerequest (tracking_code, service_id, unit_id, channel, status, outcome,
                 national_code, legal_id, full_name, mobile, email, incomplete_reason, received_at, promised_at,
-                first_stage_at, answered_at, delivered_at, version)
+                first_stage_at, answered_at, delivered_at, updated_at, version)
             SELECT lpad((1000000000 + g)::text, 10, '0') || '0',
                    (%(services)s)[1 + (g %% array_length(%(services)s, 1))], %(unit)s, 'desk',
                    CASE WHEN g %% 20 = 0 THEN 'in_progress' WHEN g %% 20 = 1 THEN 'answered' ELSE 'delivered' END,
@@ -62,6 +62,7 @@ def load(n: int) -> None:
                    now() - (g %% 700) * interval '1 day',
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE now() - (g %% 700) * interval '1 day' + interval '4 days' END,
                    CASE WHEN g %% 20 > 1 THEN now() - (g %% 700) * interval '1 day' + interval '6 days' ELSE NULL END,
+                   now() - (g %% 700) * interval '1 day' + interval '6 days',
                    3
             FROM generate_series(1, %(n)s) AS g
             """,

@@ -7,6 +7,7 @@ edits never change requests in flight. Every move is kept in the append-only Req
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,7 +85,7 @@ class ServiceRequest(models.Model):
     collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
     collected_by_national_code = models.CharField(_("collector's national code"), max_length=10, blank=True)
     updated_at = models.DateTimeField(
-        _("last changed"), default=timezone.now, editable=False,
+        _("last changed"), default=timezone.now, db_default=Now(), editable=False,
         help_text=_("Set by every transition (Open311's updated_datetime, the API's ordering)."),
     )
     # Optimistic lock: every transition bumps it, and a transition that finds it changed loses.
