@@ -1,0 +1,101 @@
+"""Open311 and /api/v1/ reads at 1,000,000 requests: median and p95 server time and the query count
+of request listings and single-request reads (PostgreSQL).
+
+    createdb -h 127.0.0.1 -U postgres service_desk_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/service_desk_bench \\
+        .venv/bin/python bench/api_requests.py --requests 1000000
+
+The requests are loaded as bench/desk_load.py loads them (inside PostgreSQL, spread over 700 days, so
+the default 90-day window of Open311 holds about 130,000 of them). --skip-load measures an existing
+load. Times are in-process (Django's test client), without the network.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django
+
+django.setup()
+
+import time  # noqa: E402
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def measure(client: Client, url, runs: int, **headers) -> tuple[float, float, set[int]]:
+    times, counts = [], set()
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url() if callable(url) else url, **headers)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        counts.add(len(ctx.captured_queries))
+    times.sort()
+    return statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)], counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--skip-load", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with synthetic data).")
+    call_command("migrate", verbosity=0)
+    if not args.skip_load:
+        from bench.desk_load import load
+
+        load(args.requests)
+    from django.conf import settings
+
+    settings.RATELIMIT_ENABLE = False
+    from apps.api.keys import api_key_issue
+    from apps.api.models import ApiKey, Scope
+    from apps.orgs.models import OrgUnit
+
+    unit = OrgUnit.objects.get(name="اداره کل راه و شهرسازی مازندران")
+    raw = api_key_issue(ApiKey(name="bench", unit=unit, scopes=[Scope.REQUESTS_READ, Scope.CATALOG_READ]))
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM desk_servicerequest")
+        total = cur.fetchone()[0]
+        cur.execute("SELECT tracking_code FROM desk_servicerequest ORDER BY random() LIMIT 500")
+        codes = [c for (c,) in cur.fetchall()]
+        cur.execute("SELECT DISTINCT s.code FROM catalog_subservice s JOIN desk_servicerequest r ON r.service_id = s.id "
+                    "LIMIT 1")
+        service_code = cur.fetchone()[0]
+    client = Client()
+    key = {"HTTP_AUTHORIZATION": f"Api-Key {raw}"}
+    rows = [
+        ("open311 requests.json (90 days, 100)", measure(client, "/open311/v2/requests.json", args.runs)),
+        ("open311 requests.json page 50", measure(client, "/open311/v2/requests.json?page=50", args.runs)),
+        ("open311 requests.json status=open", measure(client, "/open311/v2/requests.json?status=open", args.runs)),
+        (f"open311 requests.json service {service_code}",
+         measure(client, f"/open311/v2/requests.json?service_code={service_code}", args.runs)),
+        ("open311 requests.xml (90 days, 100)", measure(client, "/open311/v2/requests.xml", args.runs)),
+        ("open311 requests/{id}.json",
+         measure(client, lambda: f"/open311/v2/requests/{random.choice(codes)}.json", args.runs)),
+        ("api/v1/requests/ (50, cursor)", measure(client, "/api/v1/requests/", args.runs, **key)),
+        ("api/v1/requests/?status=in_progress", measure(client, "/api/v1/requests/?status=in_progress", args.runs, **key)),
+        ("api/v1/requests/{code}/", measure(client, lambda: f"/api/v1/requests/{random.choice(codes)}/", args.runs, **key)),
+    ]
+    print(f"\n{total:,} requests, {args.runs} runs each (server time in-process)")
+    print(f"{'call':<44} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
+    for name, (median, p95, counts) in rows:
+        print(f"{name:<44} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(counts))):>8}")
+
+
+if __name__ == "__main__":
+    main()
