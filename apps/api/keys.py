@@ -37,7 +37,7 @@ def api_key_issue(key: ApiKey) -> str:
 def api_key_find(raw: str) -> ApiKey | None:
     """The usable key `raw` stands for, or None. Marks it used (at most once a minute)."""
     raw = (raw or "").strip()
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the secret (token_urlsafe) may itself contain "_"
     if len(raw) > 100 or len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
     key = (
