@@ -245,6 +245,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None, *, rea
 
         reason = "too_long" if isinstance(exception, RequestDataTooBig | TooManyFieldsSent) else "other"
     message = _BAD_REQUEST.get(reason, _BAD_REQUEST["other"])
+    if request.path.startswith("/open311/"):
+        # Open311 clients parse every answer: the spec's error array, never a page.
+        from apps.api.open311.views import open311_error
+
+        return open311_error(request, 400, message)
     return HttpResponse(
         loader.get_template("errors/400.html").render({"message": message}, request), status=400
     )
