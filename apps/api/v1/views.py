@@ -230,10 +230,10 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         return scope_queryset(qs, self.request.user, unit_field="unit")
 
     def _answer(self, request_id: int, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().filter(pk=request_id).first()
-        if fresh is None:
-            # Acted on, then out of the key's scope: say what happened without showing it.
-            return Response(status=status.HTTP_204_NO_CONTENT)
+        # By id, unscoped: the row was just found in scope (or registered at a unit in it) by this call.
+        fresh = ServiceRequest.objects.select_related("service", "unit").prefetch_related(
+            Prefetch("stages", queryset=RequestStage.objects.select_related("unit").order_by("order"))
+        ).get(pk=request_id)
         return Response(s.RequestDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
     # -- filing --
