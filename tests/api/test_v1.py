@@ -38,16 +38,6 @@ from tests.files import PDF
 pytestmark = pytest.mark.django_db
 
 
-def issued(**kwargs):
-    """tests.factories.api_key, redrawn until the secret has no "_": apps.api.keys.api_key_find splits the
-    key on every "_", so a secret drawn with one (token_urlsafe) is refused (reported to the lead)."""
-    while True:
-        key, raw = api_key(**kwargs)
-        if raw.count("_") == 2:
-            return key, raw
-        key.delete()
-
-
 def call(raw: str, **headers) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}", **headers)
@@ -66,7 +56,7 @@ def desk():
     scan = RequiredDocumentFactory(service=service, title="تصویر کارت ملی", upload_required=True)
     paper = RequiredDocumentFactory(service=service, title="فیش واریزی", upload_required=False)
     FeeFactory(service=service)
-    key, raw = issued(scopes="all", unit=unit, staff=officer)
+    key, raw = api_key(scopes="all", unit=unit, staff=officer)
 
     class Desk:
         pass
@@ -122,7 +112,7 @@ def test_catalog_lists_published_services_of_the_keys_bodies_with_their_details(
     assert desk.api.get(f"/api/v1/catalog/services/{other.pk}/").status_code == 404
     assert desk.api.get(f"/api/v1/catalog/services/{desk.service.pk}/").json()["code"] == desk.service.code
 
-    _national, raw = issued(scopes=("catalog:read",), national=True)
+    _national, raw = api_key(scopes=("catalog:read",), national=True)
     ids = {r["id"] for r in call(raw).get("/api/v1/catalog/services/").json()["results"]}
     assert ids == {desk.service.pk, other.pk}
 
@@ -360,7 +350,7 @@ def test_hold_resume_and_return_act_on_the_current_stage(desk):
 
 def test_a_key_that_acts_on_stages_but_does_not_read_requests_gets_no_personal_data(desk):
     sr = _request(desk)
-    _key, raw = issued(scopes=("stages:act",), unit=desk.unit, staff=desk.officer)
+    _key, raw = api_key(scopes=("stages:act",), unit=desk.unit, staff=desk.officer)
     response = call(raw).post(f"/api/v1/requests/{sr.tracking_code}/complete/", {"version": sr.version},
                               format="json")
     assert response.status_code == 200
