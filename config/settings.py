@@ -424,6 +424,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own (stable component names for clients).
+    "ENUM_NAME_OVERRIDES": {
+        "RequestChannelEnum": "apps.desk.models.ServiceRequest.Channel",
+        "ServiceChannelEnum": "apps.catalog.models.Channel",
+        "CaseChannelEnum": "apps.cases.models.Case.Channel",
+        "CaseStateEnum": "apps.cases.models.Case.State",
+        "StageStateEnum": "apps.desk.models.RequestStage.State",
+        "RequestOutcomeEnum": "apps.desk.models.ServiceRequest.Outcome",
+        "CaseOutcomeEnum": "apps.cases.models.CaseResponse.Outcome",
+        "ReferralKindEnum": "apps.cases.models.CaseEvent.ReferralKind",
+        "ReportKindEnum": "apps.reports.models.Report.Kind",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.add_error_responses"],
 }
 # Webhook receivers and Open311 media_url: only public http(s) addresses in production; development

@@ -65,3 +65,19 @@ def api_exception_handler(exc, context):
 
 def error_response(status_code: int, description: str) -> Response:
     return Response({"detail": description, "code": "error"}, status=status_code)
+
+
+def api_error_outside_view(request, status_code: int, description: str):
+    """An error met before or outside any API view (the input limits, an unmatched URL, a crash), in
+    the shape of the API the path belongs to; None for the portal's own pages."""
+    from django.http import JsonResponse
+
+    path = request.path
+    if path.startswith("/open311/"):
+        from apps.api.open311.views import open311_error
+
+        return open311_error(request, status_code, description)
+    if path.startswith("/api/"):
+        return JsonResponse({"detail": str(description), "code": "error"}, status=status_code,
+                            json_dumps_params={"ensure_ascii": False})
+    return None

@@ -55,7 +55,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
-    components.setdefault("ApiError", API_ERROR)
+    components.setdefault("Error", API_ERROR)  # /api/v1/ declares it (ErrorSerializer)
     components.setdefault("Open311Errors", OPEN311_ERRORS)
     for path, operations in result.get("paths", {}).items():
         open311 = path.startswith("/open311/")
@@ -74,7 +74,7 @@ def add_error_responses(result, generator, request, public):
                 content = ({"text/xml": {"schema": XML_ERRORS}} if path.endswith(".xml")
                            else {"application/json": {"schema": {"$ref": "#/components/schemas/Open311Errors"}}})
             else:
-                content = {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
+                content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
             for status in statuses:
                 responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": content})
     return result

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_ratelimit.decorators import ratelimit
 
+from apps.api.errors import api_error_outside_view
 from apps.core import selectors, twofactor
 from apps.core.net import client_ip
 from apps.core.qr import qr_data_uri
@@ -245,17 +246,19 @@ def bad_request(request: HttpRequest, exception: Exception | None = None, *, rea
 
         reason = "too_long" if isinstance(exception, RequestDataTooBig | TooManyFieldsSent) else "other"
     message = _BAD_REQUEST.get(reason, _BAD_REQUEST["other"])
-    if request.path.startswith("/open311/"):
-        # Open311 clients parse every answer: the spec's error array, never a page.
-        from apps.api.open311.views import open311_error
-
-        return open311_error(request, 400, message)
+    # API clients parse every answer: their API's error shape, never a page.
+    answer = api_error_outside_view(request, 400, message)
+    if answer is not None:
+        return answer
     return HttpResponse(
         loader.get_template("errors/400.html").render({"message": message}, request), status=400
     )
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    answer = api_error_outside_view(request, 403, _("You do not have permission to do this."))
+    if answer is not None:
+        return answer
     return render(request, "errors/403.html", status=403)
 
 
@@ -263,12 +266,18 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     # A visitor without a CSRF cookie gets a 404 that mints none: it may be answering a request the
     # browser made beside a page (an icon, a mistyped asset), and its cookie would replace the one
     # that page's form was signed with. The language switch, a form, is left out for them.
+    answer = api_error_outside_view(request, 404, _("Not found."))
+    if answer is not None:
+        return answer
     first_visit = settings.CSRF_COOKIE_NAME not in request.COOKIES
     return render(request, "errors/404.html", {"no_forms": first_visit}, status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # Rendered without the request's context: the database may be what failed.
+    answer = api_error_outside_view(request, 500, "Server error.")
+    if answer is not None:
+        return answer
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
 
 

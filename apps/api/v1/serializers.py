@@ -28,8 +28,9 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
-        help_text=_("Per field (non_field_errors: the whole input), only with code invalid."),
+        child=serializers.JSONField(), required=False,
+        help_text=_("Per field, a list of messages (or, for a nested field, the same shape again); "
+                    "non_field_errors: the whole input. Only with code invalid."),
     )
 
 

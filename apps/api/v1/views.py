@@ -58,6 +58,13 @@ class ApiKeySchema(AutoSchema):
         return [{"ApiKey": []}]
 
 
+class OneObjectSchema(ApiKeySchema):
+    """A `list` route that answers one object (the index of a period), not a list of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 def _errors(*codes: int) -> dict:
     described = {
         400: _("The input is not valid: `errors` says what, per field."),
@@ -515,6 +522,7 @@ PERIOD_PARAMS = [
     ),
 )
 class SatisfactionViewSet(ApiViewSet):
+    schema = OneObjectSchema()
     pagination_class = None
     filter_backends: list = []
     required_scopes = {"*": Scope.REPORTS_READ}
