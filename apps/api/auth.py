@@ -106,6 +106,14 @@ class HasScope(permissions.BasePermission):
 
 
 class _Throttle(throttling.SimpleRateThrottle):
+    """A DRF throttle on the portal's cache (Redis, or process memory while Redis is down) whose rate
+    is read from the settings on each call, and that RATELIMIT_ENABLE=0 turns off like every limit."""
+
+    rate_setting = ""
+
+    def get_rate(self) -> str:
+        return getattr(settings, self.rate_setting)
+
     def allow_request(self, request, view) -> bool:
         if not settings.RATELIMIT_ENABLE:
             return True
@@ -116,6 +124,7 @@ class ApiKeyThrottle(_Throttle):
     """Calls per key (API_KEY_RATE)."""
 
     scope = "api_key"
+    rate_setting = "API_KEY_RATE"
 
     def get_cache_key(self, request, view):
         client = api_client(request)
@@ -128,6 +137,7 @@ class ApiAddressThrottle(_Throttle):
     """Calls per client address (API_ADDRESS_RATE), with or without a key."""
 
     scope = "api_address"
+    rate_setting = "API_ADDRESS_RATE"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request._request)}
