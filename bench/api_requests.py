@@ -71,8 +71,14 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM desk_servicerequest")
         total = cur.fetchone()[0]
-        cur.execute("SELECT tracking_code FROM desk_servicerequest ORDER BY random() LIMIT 500")
-        codes = [c for (c,) in cur.fetchall()]
+        # Loaded codes carry no check digit; a sample gets real ones, as a registered request has.
+        from apps.desk.tracking import tracking_code_new
+
+        cur.execute("SELECT id FROM desk_servicerequest ORDER BY random() LIMIT 300")
+        codes = []
+        for (pk,) in cur.fetchall():
+            codes.append(tracking_code_new())
+            cur.execute("UPDATE desk_servicerequest SET tracking_code = %s WHERE id = %s", [codes[-1], pk])
         cur.execute("SELECT DISTINCT s.code FROM catalog_subservice s JOIN desk_servicerequest r ON r.service_id = s.id "
                     "LIMIT 1")
         service_code = cur.fetchone()[0]

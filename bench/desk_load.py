@@ -51,13 +51,14 @@ def load(n: int) -> None:
         cur.execute(
             """
             INSERT INTO desk_servicerequest (tracking_code, service_id, unit_id, channel, status, outcome,
-                national_code, legal_id, full_name, mobile, email, incomplete_reason, received_at, promised_at,
+                national_code, legal_id, legal_name, full_name, mobile, email, incomplete_reason, collected_by_name,
+                collected_by_national_code, received_at, promised_at,
                 first_stage_at, answered_at, delivered_at, updated_at, version)
             SELECT lpad((1000000000 + g)::text, 10, '0') || '0',
                    (%(services)s)[1 + (g %% array_length(%(services)s, 1))], %(unit)s, 'desk',
                    CASE WHEN g %% 20 = 0 THEN 'in_progress' WHEN g %% 20 = 1 THEN 'answered' ELSE 'delivered' END,
                    CASE WHEN g %% 20 IN (0) THEN '' ELSE 'granted' END,
-                   '0499370899', '', 'متقاضی ' || g, '09121234567', '', '',
+                   '0499370899', '', '', 'متقاضی ' || g, '09121234567', '', '', '', '',
                    now() - (g %% 700) * interval '1 day', now() - (g %% 700) * interval '1 day' + interval '5 days',
                    now() - (g %% 700) * interval '1 day',
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE now() - (g %% 700) * interval '1 day' + interval '4 days' END,
