@@ -438,6 +438,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.add_error_responses"],
 }
+# Who answers integrators' questions, as Open311's discovery document names it.
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
 # Webhook receivers and Open311 media_url: only public http(s) addresses in production; development
 # and the tests call receivers on 127.0.0.1.
 OUTBOUND_PRIVATE_URLS_ALLOWED = env_bool("OUTBOUND_PRIVATE_URLS_ALLOWED", DEBUG)

@@ -179,3 +179,27 @@ def test_private_addresses_are_refused_in_production(hooked, receiver, settings,
     assert delivery.state == "pending"
     assert delivery.last_status is None
     assert delivery.last_error
+
+
+def test_the_readmes_receiver_check_accepts_a_real_delivery_once(hooked, receiver, django_capture_on_commit_callbacks):
+    """The ten lines the README gives integrators work on what the portal really sends."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = re.search(r"<!-- webhook-check.*?-->\s*```python\n(.*?)```", readme, re.DOTALL).group(1)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the project's own README
+    accept = namespace["accept"]
+
+    unit, officer, hook = hooked
+    request = registered_request(unit=unit)
+    _complete_first_stage(request, officer, django_capture_on_commit_callbacks)
+    headers, body = receiver.posts[0]
+    as_sent = {name: headers[name.lower()] for name in
+               ("X-ServiceDesk-Timestamp", "X-ServiceDesk-Signature", "X-ServiceDesk-Event-Id")}
+    seen: set = set()
+    assert accept(hook.secret, as_sent, body, seen) is True
+    assert accept(hook.secret, as_sent, body, seen) is False  # the same event again
+    assert accept("another secret", as_sent, body, set()) is False
+    assert accept(hook.secret, as_sent, body.replace(b"stage_done", b"stage_gone"), set()) is False

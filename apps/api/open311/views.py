@@ -138,7 +138,7 @@ class DiscoveryView(Open311View):
         root = request.build_absolute_uri(reverse("open311:discovery_json")).rsplit("/", 1)[0]
         return Response({
             "changeset": changeset,
-            "contact": getattr(settings, "OPEN311_CONTACT", "") or docs.DEFAULT_CONTACT,
+            "contact": settings.OPEN311_CONTACT or docs.DEFAULT_CONTACT,
             "key_service": _("API keys are issued by the portal's administrator: ask for a key bound to your "
                              "unit or body with the requests:file scope."),
             "endpoints": [{
