@@ -210,12 +210,66 @@ def intake_and_wait_for_the_worker(crawler: Crawler, client: httpx.Client, repor
     report.failures.append(f"the worker did not send the SMS of {sr.tracking_code} ({note}) within 90 s")
 
 
+def integration_calls(crawler: Crawler, report: Report) -> None:
+    """Open311 and /api/v1/ as an integrating system uses them in production: the reads in both
+    formats, a request filed with a key over Open311, then read back through the API with the key."""
+    from apps.api.keys import api_key_issue
+    from apps.api.models import ApiKey, Scope
+    from apps.catalog.models import SubService
+    from apps.orgs.models import Staff
+
+    officer = Staff.objects.filter(user__username="officer").first()
+    raw = api_key_issue(ApiKey(name="smoke test", national=True, staff=officer, scopes=list(Scope.values)))
+    service = SubService.objects.filter(active=True, channel__in=["electronic", "hybrid"], service_type="G2C",
+                                        stages__isnull=False).distinct().first()
+
+    def call(method: str, url: str, expect: int, kind: str, **kwargs) -> httpx.Response | None:
+        started = time.monotonic()
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            report.failures.append(f"{method} {url}: {exc!r}")
+            return None
+        report.visits.append(Visit(f"{method} {url}", response.status_code, (time.monotonic() - started) * 1000,
+                                   response.headers.get("content-type", "").split(";")[0]))
+        if response.status_code != expect or not response.headers.get("content-type", "").startswith(kind):
+            report.failures.append(f"{method} {url}: {response.status_code} {response.headers.get('content-type')} "
+                                   f"{response.text[:200]}")
+        return response
+
+    with crawler.client() as client:
+        for fmt, kind in (("json", "application/json"), ("xml", "text/xml")):
+            for path in ("discovery", "services", f"services/{service.code}", "requests"):
+                call("GET", f"/open311/v2/{path}.{fmt}", 200, kind)
+        call("GET", "/open311/v2/requests/00000000000.json", 404, "application/json")
+        call("GET", "/api/schema/?format=json", 200, "application/vnd.oai.openapi+json")
+        data = {"api_key": raw, "service_code": service.code, "jurisdiction_id": str(service.body_id),
+                "attribute[national_code]": "0067749828", "first_name": "آزمون", "last_name": "دود",
+                "phone": "09121112233"}
+        for doc in service.documents.all():
+            data[f"attribute[doc_{doc.pk}]"] = "desk"
+        from tests.files import PDF
+
+        files = {"media": ("scan.pdf", PDF, "application/pdf")}
+        uploads = [d for d in service.documents.all() if d.upload_required]
+        if uploads:
+            data[f"attribute[doc_{uploads[0].pk}]"] = "attached"
+        filed = call("POST", "/open311/v2/requests.json", 200, "application/json", data=data,
+                     files=files if uploads else None)
+        if filed is not None and filed.status_code == 200:
+            code = filed.json()[0]["service_request_id"]
+            call("GET", f"/open311/v2/requests/{code}.xml", 200, "text/xml")
+            call("GET", f"/api/v1/requests/{code}/", 200, "application/json",
+                 headers={"Authorization": f"Api-Key {raw}"})
+        call("GET", "/api/v1/requests/", 401, "application/json")
+
+
 def public_start(crawler: Crawler) -> list[str]:
     from apps.catalog.models import SubService
     from apps.desk.models import ServiceRequest
     from apps.feedback.models import StaffQRCode
 
-    urls = ["/", "/services/", "/track/", "/healthz", "/accounts/login/"]
+    urls = ["/", "/services/", "/track/", "/healthz", "/accounts/login/", "/api/docs/"]
     sr = ServiceRequest.objects.order_by("-id").first()
     if sr:
         urls.append(f"/track/?code={sr.tracking_code}")
@@ -288,6 +342,10 @@ def main() -> int:
                     restart.failures.append(f"after the restart {username} {url}: {response.status_code}")
         intake_and_wait_for_the_worker(crawler, clients["clerk"], restart, "after the restart")
         reports.append(restart)
+
+    integration = Report("integration")
+    integration_calls(crawler, integration)
+    reports.append(integration)
 
     static = Report("static")
     crawler.check_static(static)
