@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.api.keys import api_key_issue
 from apps.api.models import ApiKey, Event, Scope, Webhook, WebhookDelivery
 from apps.api.webhooks import webhook_replay
+from apps.core.admin import ScopedAdmin
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -41,7 +42,9 @@ class WebhookInline(admin.TabularInline):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ScopedAdmin):
+    """Administrators see every key; anyone else given access would see only their units' keys."""
+
     form = ApiKeyForm
     list_display = ["name", "prefix", "binding", "scope_list", "active", "last_used_at", "revoked_at"]
     list_filter = ["active", "national"]

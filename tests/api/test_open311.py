@@ -26,6 +26,7 @@ from tests.factories import (
     registered_request,
 )
 from tests.files import JPEG, PDF, PNG, upload
+from tests.i18n import fa
 
 pytestmark = pytest.mark.django_db
 ROOT = "/open311/v2"
@@ -214,7 +215,8 @@ def test_filing_without_a_usable_key_is_403_as_the_spec_says(client, online, key
     _, reader = api_key(scopes=[Scope.CATALOG_READ, Scope.REQUESTS_READ], unit=online.unit)
     error(client.post(url, filing(online, reader)), fmt, 403)
     _, foreign = api_key(scopes=[Scope.REQUESTS_FILE], unit=OrgUnitFactory())
-    assert "unit" in error(client.post(url, filing(online, foreign)), fmt, 403)
+    assert error(client.post(url, filing(online, foreign)), fmt, 403) == fa(
+        "This key does not cover a unit that offers this service.")
     assert not ServiceRequest.objects.exists()
 
 
@@ -227,7 +229,7 @@ def test_filing_without_a_usable_key_is_403_as_the_spec_says(client, online, key
     ({"media": upload(PNG[:40], "x.png", "image/png")}, ""),  # damaged image
     ({"media": upload(b"plain text, not a scan", "x.pdf")}, ""),
     ({"media": None}, "media"),
-    ({"attribute[doc_PLAN]": "attached"}, "one"),
+    ({"attribute[doc_PLAN]": "attached"}, fa("Open311 carries one file: at most one document can be attached.")),
     ({"service_code": "no-such-code"}, None),
     ({"first_name": "ن" * 500}, ""),
 ])
@@ -246,7 +248,8 @@ def test_an_image_scan_is_taken_and_an_in_person_service_is_refused(client, onli
     assert ok.status_code == 200
     online.channel, online.non_electronic_reason = Channel.IN_PERSON, "law"
     online.save()
-    assert "person" in error(client.post(f"{ROOT}/requests.json", filing(online, key[1])), "json", 400)
+    assert error(client.post(f"{ROOT}/requests.json", filing(online, key[1])), "json", 400) == fa(
+        "This service is offered in person only; it cannot be requested online.")
 
 
 def test_media_url_to_a_private_address_is_refused(client, online, key, settings):
@@ -316,7 +319,7 @@ def test_requests_show_the_real_state_and_no_personal_data(client, online, fmt):
     assert [r["service_request_id"] for r in data] == [done.tracking_code, sr.tracking_code]
     mine = data[1]
     assert mine["status"] == "open"
-    assert "1 of 3: Stage 1" in mine["status_notes"]
+    assert fa("stage %(n)s of %(total)s: %(title)s") % {"n": 1, "total": 3, "title": "Stage 1"} in mine["status_notes"]
     assert mine["service_code"] == online.code
     assert mine["agency_responsible"] == online.unit.name
     assert mine["expected_datetime"] == timezone.localtime(sr.promised_at).isoformat(timespec="seconds")

@@ -213,3 +213,25 @@ def test_demo_has_a_verified_form_of_the_previous_bimonth_in_annex_3(demo, db):
     row = next(r for r in annex3.table2(period=previous)["rows"] if r["verified"])
     assert (row["name"], row["total"], row["in_person"]) == ("اداره کل راه و شهرسازی استان مازندران", 12, 4)
     assert row["ratio_in_person"] == round(100 * 4 / 12, 1)
+
+
+def test_the_demo_prints_an_api_key_that_works_and_keeps_only_one(demo, db):
+    """The printed key of the directorate's office automation reads the demo's requests; a second load
+    replaces it (one demo key, the earlier secret refused)."""
+    import re
+
+    from rest_framework.test import APIClient
+
+    from apps.api.demo import DEMO_KEY_NAME
+    from apps.api.keys import api_key_find
+    from apps.api.models import ApiKey
+
+    raw = re.search(r"Api-Key (sdk_[0-9a-f]{8}_[\w-]+)'", demo["output"]).group(1)
+    assert ApiKey.objects.filter(name=DEMO_KEY_NAME).count() == 1
+    key = api_key_find(raw)
+    assert key is not None
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    listed = client.get("/api/v1/requests/")
+    assert listed.status_code == 200
+    assert listed.json()["results"]

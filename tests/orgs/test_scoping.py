@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.api.models import ApiKey
 from apps.audits.models import AuditForm
 from apps.cases.models import Case, CaseResponse, MeetingSchedule
 from apps.cases.services import case_respond
@@ -28,6 +29,7 @@ from tests.factories import (
     StaffFactory,
     StaffRatingFactory,
     SurveyResponseFactory,
+    api_key,
     registered_case,
     registered_request,
     staff_user,
@@ -55,6 +57,7 @@ UNIT_BOUND_FACTORIES = {
     AuditForm: lambda unit: AuditFormFactory(unit=unit),
     Case: lambda unit: registered_case(unit=unit),
     CaseResponse: lambda unit: case_respond(case=registered_case(unit=unit), by=None, outcome="resolved", text="پاسخ"),
+    ApiKey: lambda unit: api_key(unit=unit)[0],
     MeetingSchedule: lambda unit: MeetingSchedule.objects.create(
         official=StaffFactory(unit=unit), unit=unit, weekday=0, start=dt.time(9), end=dt.time(11), place="دفتر",
     ),

@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 "Demo data is not loaded with DEBUG off: it creates logins with a published password. "
                 "Pass --allow-production only on a throwaway portal."
             )
+        from apps.api.demo import seed_api_demo
         from apps.audits.demo import audit_demo_summary, seed_audit_demo
         from apps.cases.demo import cases_demo_summary, seed_cases_demo
         from apps.catalog.demo import seed_catalog_demo
@@ -73,6 +74,7 @@ class Command(BaseCommand):
                 round_ = seed_audit_demo(org)
             with transaction.atomic():
                 seed_cases_demo(org, now=now)
+            api_key = seed_api_demo(org)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Logins (password for all: {password}):"))
         for username in DEMO_LOGINS:
@@ -83,6 +85,11 @@ class Command(BaseCommand):
         self.stdout.write(
             _("People's communication cases: %(total)d of %(types)d types, %(closed)d closed; public meetings booked: %(meetings)d")
             % cases_demo_summary(org)
+        )
+        self.stdout.write(
+            f"API key of the directorate's office automation (every scope; shown only now): {api_key}\n"
+            f"  curl -H 'Authorization: Api-Key {api_key}' {settings.SITE_URL}/api/v1/requests/\n"
+            f"  documentation: {settings.SITE_URL}/api/docs/ — Open311: {settings.SITE_URL}/open311/v2/services.json"
         )
         self.stdout.write(f"Open {settings.SITE_URL}/accounts/login/")
 
