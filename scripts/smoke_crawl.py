@@ -220,8 +220,11 @@ def integration_calls(crawler: Crawler, report: Report) -> None:
 
     officer = Staff.objects.filter(user__username="officer").first()
     raw = api_key_issue(ApiKey(name="smoke test", national=True, staff=officer, scopes=list(Scope.values)))
-    service = SubService.objects.filter(active=True, channel__in=["electronic", "hybrid"], service_type="G2C",
-                                        stages__isnull=False).distinct().first()
+    # Open311 carries one file: a service with one scan that must be uploaded (or none).
+    candidates = SubService.objects.filter(active=True, channel__in=["electronic", "hybrid"], service_type="G2C",
+                                           stages__isnull=False).distinct().prefetch_related("documents")
+    service = min((s for s in candidates if sum(d.upload_required for d in s.documents.all()) <= 1),
+                  key=lambda s: sum(d.upload_required for d in s.documents.all()) != 1)
 
     def call(method: str, url: str, expect: int, kind: str, **kwargs) -> httpx.Response | None:
         started = time.monotonic()
