@@ -363,6 +363,7 @@ def test_request_filters_status_codes_ids_and_the_90_day_window(client, online, 
     {"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"},  # start after end
     {"start_date": "yesterday"},
     {"end_date": "2026-13-45T00:00:00Z"},
+    {"start_date": "2026-01-01T05:51:44-20:58"},  # an offset no clock has
     {"status": "pending"},
     {"page": "0"},
     {"page_size": "1001"},

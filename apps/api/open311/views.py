@@ -26,6 +26,7 @@ from apps.api.models import Scope
 from apps.api.open311 import docs, selectors
 from apps.api.open311.intake import open311_request_file, service_definition, service_notice
 from apps.api.open311.renderers import Open311JSONRenderer, Open311XMLRenderer, xml_document
+from apps.api.v1.dates import utc_moment
 from apps.core.net import client_ip
 from apps.desk.tracking import tracking_code_clean
 
@@ -110,7 +111,13 @@ class Open311View(APIView):
             raise exceptions.ValidationError(
                 _("%(name)s must be a W3C datetime, e.g. 2010-01-01T00:00:00Z.") % {"name": name}
             )
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        parsed = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        try:
+            return utc_moment(parsed)
+        except ValueError:
+            raise exceptions.ValidationError(
+                _("%(name)s must be a W3C datetime, e.g. 2010-01-01T00:00:00Z.") % {"name": name}
+            ) from None
 
 
 def _service(view: Open311View, code: str):

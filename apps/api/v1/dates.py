@@ -25,6 +25,18 @@ GREGORIAN_YEARS = range(1900, 2200)
 HELP = _("ISO 8601 (2026-12-06 or 2026-12-06T10:00:00+03:30) or a Jalali date (1405-09-15, any digits).")
 
 
+# The offsets the world's clocks use (UTC−12 to UTC+14); PostgreSQL refuses others outright.
+MAX_OFFSET = dt.timedelta(hours=14)
+
+
+def utc_moment(value: dt.datetime) -> dt.datetime:
+    """An aware moment as UTC; ValueError for an offset no clock has (e.g. −20:58)."""
+    offset = value.utcoffset()
+    if offset is None or abs(offset) > MAX_OFFSET:
+        raise ValueError("not a time zone offset")
+    return value.astimezone(dt.UTC)
+
+
 def moment_parse(text: str) -> dt.date | dt.datetime:
     """A day (`datetime.date`) or an aware moment from ISO or Jalali text; ValueError otherwise."""
     text = normalize_text(str(text or "")).strip()
@@ -39,6 +51,7 @@ def moment_parse(text: str) -> dt.date | dt.datetime:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
         if timezone.is_naive(value):
             value = timezone.make_aware(value, timezone.get_default_timezone())
+        value = utc_moment(value)
     # A year far from ours is a typo, and the day after 9999-12-31 does not exist.
     if value.year not in GREGORIAN_YEARS:
         raise ValueError("not a year of ours")
