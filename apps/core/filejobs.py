@@ -72,7 +72,9 @@ def file_job_start(*, kind: str, user, params: dict) -> FileJob:
 def file_job_run(*, job_id: int) -> str:
     """Make the job's file through its kind's producer and keep it; returns the final state. A job
     already finished (the task delivered twice) is left as it is."""
-    claimed = FileJob.objects.filter(pk=job_id, state=FileJob.State.PENDING).update(state=FileJob.State.RUNNING)
+    claimed = FileJob.objects.filter(pk=job_id, state=FileJob.State.PENDING).update(
+        state=FileJob.State.RUNNING
+    )
     job = FileJob.objects.select_related("requested_by").filter(pk=job_id).first()
     if job is None or not claimed:
         return job.state if job else "missing"
