@@ -180,6 +180,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # broker takes them (none configured, or down), so the page that asked shows their progress
 # (apps.core.jobs). Tests run them inline instead.
 JOBS_BACKGROUND_THREADS = env_bool("JOBS_BACKGROUND_THREADS", True)
+# Files made in the background (apps.core.filejobs: a unit's QR cards, large Excel exports) are kept
+# this long for the one who asked, then deleted. An Excel export of more rows than
+# FILE_JOBS_XLSX_ROWS is made that way instead of within the request.
+FILE_JOBS_KEEP_HOURS = int(os.environ.get("FILE_JOBS_KEEP_HOURS", "24"))
+FILE_JOBS_XLSX_ROWS = int(os.environ.get("FILE_JOBS_XLSX_ROWS", "10000"))
 
 # Audit rounds (SPEC §6): the default deadlines of a new round in working days (an administrator may
 # change them per round), the window a returned form gets, and how many working days before a due
@@ -217,6 +222,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "uploads-kept-purge": {
         "task": "apps.core.tasks.uploads_kept_purge",
         "schedule": crontab(minute=30, hour=os.environ.get("CRON_UPLOADS_PURGE_HOUR", "4")),
+    },
+    # Every hour at :45: files made in the background (QR cards, large exports) whose
+    # FILE_JOBS_KEEP_HOURS are over are deleted with their rows; private storage keeps no download
+    # longer than that.
+    "file-jobs-purge": {
+        "task": "apps.core.tasks.file_jobs_purge",
+        "schedule": crontab(minute=os.environ.get("CRON_FILE_JOBS_PURGE_MINUTE", "45")),
     },
     # Daily at 01:00 Tehran: open the audit round of the current Jalali bimonth (SPEC §6), a pre-filled
     # draft form per HQ and provincial unit. Jalali months do not line up with cron's Gregorian ones,

@@ -109,3 +109,60 @@ class ChangeRecord(models.Model):
         if self.pk:
             raise ValueError("Change records are append-only.")
         super().save(*args, **kwargs)
+
+
+def file_job_path(instance: "FileJob", filename: str) -> str:
+    # A random name under a folder per day: the purge removes whole days, and no name says whose file it is.
+    return f"jobs/{instance.created_at:%Y/%m/%d}/{filename}"
+
+
+class FileJob(models.Model):
+    """A file someone asked for that takes too long to make within a web request (a unit's QR cards,
+    a large Excel export): made by a Celery task while a page shows its progress, kept in private
+    storage for the one who asked until `expires_at` (apps.core.filejobs)."""
+
+    class Kind(models.TextChoices):
+        QR_CARDS = "qr_cards", _("Staff QR cards")
+        CATALOG_EXPORT = "catalog_export", _("Catalog workbook")
+        DASHBOARD_EXPORT = "dashboard_export", _("Satisfaction dashboard workbook")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    # What to make, as the page that asked parsed it (ids, filters); the job scopes it again to the
+    # one who asked when it runs.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    file = models.FileField(_("file"), upload_to=file_job_path, blank=True, max_length=200)
+    filename = models.CharField(_("download name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("file being made")
+        verbose_name_plural = _("files being made")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0

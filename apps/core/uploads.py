@@ -36,6 +36,8 @@ DOCUMENTS = {
     "application/msword": "doc",
 }
 SPREADSHEETS = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
+# What a file made in the background may be handed out as (apps.core.filejobs).
+PDF_AND_SPREADSHEETS = {"application/pdf": "pdf", **SPREADSHEETS}
 KINDS = {"scans": SCANS, "images": IMAGES, "documents": DOCUMENTS, "spreadsheets": SPREADSHEETS}
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024

@@ -2,6 +2,7 @@
 
 import base64
 import logging
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,8 +10,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -284,3 +285,36 @@ def error_500(request: HttpRequest) -> HttpResponse:
 def help_page(request: HttpRequest) -> HttpResponse:
     """In-app help: what each role does and where to find it."""
     return render(request, "core/help.html")
+
+
+# --- files made in the background (apps.core.filejobs) ----------------------------------------------
+
+
+def _my_file_job(request: HttpRequest, pk: int):
+    from apps.core.models import FileJob
+
+    # Only the one who asked: the file was made from what their scope let them read.
+    return get_object_or_404(FileJob, pk=pk, requested_by=request.user)
+
+
+@login_required
+@require_safe
+def file_job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file being made: its progress (the page reloads itself every 2 s, no script), then the link."""
+    job = _my_file_job(request, pk)
+    response = render(request, "core/file_job.html", {"job": job, "refresh": not job.is_finished})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def file_job_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The finished file, as the type its bytes show, always as a download."""
+    from apps.core.models import FileJob
+    from apps.core.uploads import PDF_AND_SPREADSHEETS, private_file_response
+
+    job = _my_file_job(request, pk)
+    if job.state != FileJob.State.DONE or not job.file:
+        raise Http404
+    return private_file_response(job.file, allowed=PDF_AND_SPREADSHEETS, filename=PurePath(job.filename).stem)

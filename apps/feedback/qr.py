@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from apps.core.qr import qr_data_uri
 from apps.core.scoping import scope_queryset
@@ -62,6 +63,63 @@ def qr_card_images(tokens: list[str]) -> dict[str, str]:
     if missing:
         cache.set_many(missing, timeout=QR_IMAGE_CACHE_SECONDS)
     return {token: found.get(key) or missing[key] for key, token in keys.items()}
+
+
+# Cards drawn between two progress reports of a card sheet job.
+CARDS_BATCH = 50
+CARDS_PER_SHEET = 10  # 2 × 5 cards of 85 × 55 mm on A4
+
+
+def qr_cards_staff(*, user, params: dict) -> tuple[QuerySet[Staff], str]:
+    """The staff a card sheet is asked for (`{"unit": id}` for a unit and below, or `{"staff": [ids]}`)
+    within the user's scope, and the PDF's download name. A unit outside the scope: none."""
+    staff_qs = scope_queryset(Staff.objects.all(), user)
+    if params.get("unit"):
+        unit = scope_queryset(OrgUnit.objects.all(), user, unit_field=None).filter(pk=params["unit"]).first()
+        if unit is None:
+            return staff_qs.none(), "qr-cards.pdf"
+        return staff_qs.filter(unit__path__startswith=unit.path), f"qr-cards-unit-{unit.pk}.pdf"
+    return staff_qs.filter(pk__in=params.get("staff", [])[: CARDS_MAX + 1]), "qr-cards.pdf"
+
+
+def _card(code: StaffQRCode, image: str) -> dict:
+    member = code.staff
+    host, _slash, path_ = rating_url_display(code.token).partition("/")
+    return {
+        "name": member.full_name,
+        "post": member.post,
+        "unit": member.unit.name,
+        "body": member.body.name_fa,
+        "qr": image,
+        "url_host": host,
+        "url_path": f"/{path_}",
+    }
+
+
+def qr_cards_produce(*, job, out, progress) -> str:
+    """The card sheet of a file job (apps.core.filejobs): the codes drawn batch by batch, then the
+    whole sheet in one WeasyPrint pass. Progress counts the cards drawn, then the pass as as many
+    again (it is about as long on a cold cache, much longer once the codes are cached)."""
+    from apps.core.filejobs import FileJobRefused
+    from apps.core.pdf import render_pdf
+
+    staff_qs, name = qr_cards_staff(user=job.requested_by, params=job.params)
+    codes = list(qr_card_codes(staff_qs=staff_qs)[: CARDS_MAX + 1])
+    if not codes:
+        raise FileJobRefused(_("None of these employees has a code yet: issue their codes, then print."))
+    if len(codes) > CARDS_MAX:
+        raise FileJobRefused(_("One print run takes at most %(max)d cards: print unit by unit.") % {"max": CARDS_MAX})
+    total = 2 * len(codes)
+    cards = []
+    for start in range(0, len(codes), CARDS_BATCH):
+        batch = codes[start : start + CARDS_BATCH]
+        images = qr_card_images([c.token for c in batch])
+        cards += [_card(c, images[c.token]) for c in batch]
+        progress(len(cards), total)
+    sheets = [cards[i : i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
+    out.write(render_pdf("pdf/qr_cards.html", {"sheets": sheets, "count": len(cards)}))
+    progress(total, total)
+    return name
 
 
 def qr_sign_image(token: str) -> str:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from apps.core.models import ChangeRecord
+from apps.core.models import ChangeRecord, FileJob
 from apps.feedback import qr, services
 from apps.feedback.models import StaffQRCode
 from tests.factories import (
@@ -90,7 +90,24 @@ def _decode_pages(pdf: bytes, tmp_path: Path) -> list[str]:
     return texts
 
 
-def test_every_card_of_a_unit_opens_that_employees_rating_page(client, clerk, staffed_unit, tmp_path):
+def _cards(client, data, capture) -> "HttpResponse":
+    """Ask for a card sheet as the list's buttons do; the job runs on commit (inline in tests) and the
+    answer is the progress page, from which the PDF is downloaded."""
+    with capture(execute=True):
+        response = client.post(reverse("feedback:qr_cards_pdf"), data)
+    if response.status_code != 302 or "/jobs/" not in response["Location"]:
+        return response
+    job = FileJob.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert job.state == FileJob.State.DONE, job.message
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert reverse("core:file_job_file", args=[job.pk]) in page.content.decode()
+    return client.get(reverse("core:file_job_file", args=[job.pk]))
+
+
+def test_every_card_of_a_unit_opens_that_employees_rating_page(
+    client, clerk, staffed_unit, tmp_path, django_capture_on_commit_callbacks
+):
     """GIVEN a unit of thirteen active employees (the clerk, and some in a department below it) WHEN
     the clerk issues the unit's codes and prints its cards THEN the PDF holds one readable code per
     active employee, each opening the rating page with that employee's name, and nobody else's."""
@@ -99,10 +116,10 @@ def test_every_card_of_a_unit_opens_that_employees_rating_page(client, clerk, st
     response = client.post(reverse("feedback:qr_issue_unit"), {"unit": unit.pk})
     assert response.status_code == 302
 
-    response = client.get(reverse("feedback:qr_cards_pdf"), {"unit": unit.pk})
+    response = _cards(client, {"unit": unit.pk}, django_capture_on_commit_callbacks)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    pdf = response.content
+    pdf = b"".join(response.streaming_content)
     keep_pdf(pdf, "qr-cards")
     assert pdf_page_size_mm(pdf) == (210, 297)
     assert pdf_info(pdf)["Pages"] == "2"  # ten cards a sheet
@@ -133,20 +150,23 @@ def test_every_card_of_a_unit_opens_that_employees_rating_page(client, clerk, st
     assert not reads(text, "غریبه")
 
 
-def test_cards_of_ticked_employees_and_the_limit_of_one_print_run(client, clerk, staffed_unit, settings):
+def test_cards_of_ticked_employees_and_the_limit_of_one_print_run(
+    client, clerk, staffed_unit, settings, django_capture_on_commit_callbacks
+):
     first, second, *_ = staffed_unit["members"]
     client.force_login(clerk.user)
     client.post(reverse("feedback:qr_issue"), {"staff": [first.pk, second.pk]})
     assert StaffQRCode.objects.filter(revoked_at__isnull=True).count() == 2
-    # POSTed from the list's checkboxes as well as linked by GET.
-    response = client.post(reverse("feedback:qr_cards_pdf"), {"staff": [first.pk, second.pk]})
+    # POSTed from the list's checkboxes.
+    response = _cards(client, {"staff": [first.pk, second.pk]}, django_capture_on_commit_callbacks)
     assert response.status_code == 200
-    text = pdf_text(response.content)
+    text = pdf_text(b"".join(response.streaming_content))
     assert reads(text, first.full_name)
     assert reads(text, second.full_name)
     # Nobody with a code among those asked for: back to the list with a word on what to do.
-    response = client.get(reverse("feedback:qr_cards_pdf"), {"staff": [staffed_unit["members"][5].pk]})
+    response = _cards(client, {"staff": [staffed_unit["members"][5].pk]}, django_capture_on_commit_callbacks)
     assert response.status_code == 302
+    assert FileJob.objects.count() == 1  # the first sheet's; none started for nobody
 
 
 def test_issuing_is_idempotent(clerk, staffed_unit):
@@ -295,7 +315,7 @@ def test_staff_of_another_province_are_out_of_reach(client, clerk, staffed_unit)
     assert client.post(reverse("feedback:qr_reissue", args=[stranger.pk])).status_code == 404
     assert client.get(reverse("feedback:qr_sign_pdf", args=[stranger.pk])).status_code == 404
     assert client.post(reverse("feedback:qr_issue_unit"), {"unit": stranger.unit_id}).status_code == 404
-    assert client.get(reverse("feedback:qr_cards_pdf"), {"unit": stranger.unit_id}).status_code == 404
+    assert client.post(reverse("feedback:qr_cards_pdf"), {"unit": stranger.unit_id}).status_code == 404
     assert client.get(reverse("feedback:staff_ratings", args=[stranger.pk])).status_code == 404
     assert client.get(reverse("feedback:qr_poster_pdf"), {"body": stranger.body_id}).status_code == 404
     # Ticking someone out of scope issues nothing.
@@ -311,7 +331,7 @@ def test_a_clerk_may_issue_an_officer_may_not(client, clerk, officer, staffed_un
     assert client.get(reverse("feedback:qr_list")).status_code == 403
     assert client.post(reverse("feedback:qr_issue"), {"staff": [member.pk]}).status_code == 403
     assert client.post(reverse("feedback:qr_issue_unit"), {"unit": member.unit_id}).status_code == 403
-    assert client.get(reverse("feedback:qr_cards_pdf"), {"unit": member.unit_id}).status_code == 403
+    assert client.post(reverse("feedback:qr_cards_pdf"), {"unit": member.unit_id}).status_code == 403
     assert not StaffQRCode.objects.exists()
 
     client.force_login(clerk.user)

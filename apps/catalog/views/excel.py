@@ -2,17 +2,20 @@
 
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.catalog import excel, selectors
 from apps.core.access import role_required
+from apps.core.filejobs import file_job_start
 from apps.core.forms import PortalForm
+from apps.core.models import FileJob
 from apps.core.uploads import SPREADSHEETS, validate_upload
 from apps.orgs import roles
 from apps.orgs.models import Body
@@ -46,8 +49,16 @@ class CatalogUploadForm(PortalForm):
 
 
 @role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
+@require_http_methods(["GET", "HEAD", "POST"])
 def excel_export(request: HttpRequest, body_id: int) -> HttpResponse:
+    """The body's catalog workbook; one of more than FILE_JOBS_XLSX_ROWS rows is made in the
+    background instead (POST to start it, apps.core.filejobs) and its progress page shown."""
     body = _body_in_scope(request.user, body_id)
+    if excel.catalog_export_rows(body) > settings.FILE_JOBS_XLSX_ROWS:
+        if request.method != "POST":
+            return render(request, "catalog/excel_export_large.html", {"body": body})
+        job = file_job_start(kind=FileJob.Kind.CATALOG_EXPORT, user=request.user, params={"body": body.pk})
+        return redirect("core:file_job", pk=job.pk)
     stamp = timezone.localdate().isoformat()
     return _xlsx_response(excel.export_catalog(body), f"catalog-{body.pk}-{stamp}.xlsx")
 

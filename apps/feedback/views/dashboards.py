@@ -12,10 +12,11 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -28,8 +29,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment
 
 from apps.core.access import get_or_404
+from apps.core.filejobs import file_job_start
 from apps.core.forms import PortalForm, period_error
 from apps.core.jalali import Period, format_date
+from apps.core.models import FileJob
 from apps.core.templatetags.portal import digits
 from apps.feedback import dashboards as dash
 from apps.feedback.dashboards import LEVEL_LABELS, LEVELS, NATION, PROVINCE, STAFF, Dashboard, DashboardScope
@@ -259,8 +262,11 @@ def _may_read_staff(user) -> bool:
 def _board(request: HttpRequest, *, suggestions: int = dash.SUGGESTIONS_SHOWN) -> dict:
     """Parse the filters and read the figures (and the latest `suggestions` citizens' suggestions).
     The context always has the form and the filter's choices; "board" only when the filters are valid."""
-    user = request.user
-    form = DashboardFilterForm(request.GET)
+    return _board_for(request.user, request.GET, suggestions=suggestions)
+
+
+def _board_for(user, data, *, suggestions: int) -> dict:
+    form = DashboardFilterForm(data)
     today = timezone.localdate()
     default = dash.period_default(today)
     context = {
@@ -384,13 +390,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_safe
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     """The figures of the dashboard as an Excel workbook (right-to-left sheets), every suggestion included."""
-    context = _board(request, suggestions=dash.SUGGESTIONS_EXPORT_MAX)
+    # One more suggestion than a workbook written here may hold tells a large export from a small one.
+    context = _board(request, suggestions=min(settings.FILE_JOBS_XLSX_ROWS + 1, dash.SUGGESTIONS_EXPORT_MAX))
     if "board" not in context:
         return render(request, "feedback/dashboard.html", context, status=400)
+    if len(context["board"].suggestions) > settings.FILE_JOBS_XLSX_ROWS:
+        job = file_job_start(
+            kind=FileJob.Kind.DASHBOARD_EXPORT, user=request.user, params={"query": request.GET.urlencode()}
+        )
+        return redirect("core:file_job", pk=job.pk)
+    if len(context["board"].suggestions) >= dash.SUGGESTIONS_EXPORT_MAX:
+        context = _board(request, suggestions=dash.SUGGESTIONS_EXPORT_MAX)
+    return HttpResponse(_dashboard_xlsx(context), content_type=xl.XLSX_MIME, headers=_attachment(context))
+
+
+def _dashboard_filename(context: dict) -> str:
     board = context["board"]
-    response = HttpResponse(
-        dashboard_workbook(board, period_text=context["period_text"]), content_type=xl.XLSX_MIME
-    )
     name = "-".join(
         str(part)
         for part in (
@@ -401,8 +416,35 @@ def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
         )
         if part
     )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return f"{name}.xlsx"
+
+
+def _attachment(context: dict) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{_dashboard_filename(context)}"'}
+
+
+def _dashboard_xlsx(context: dict) -> bytes:
+    return dashboard_workbook(context["board"], period_text=context["period_text"])
+
+
+def dashboard_export_produce(*, job, out, progress) -> str:
+    """The dashboard workbook of a file job (apps.core.filejobs): the same filters, read again for
+    the one who asked, every suggestion up to the cap."""
+    from apps.core.filejobs import FileJobRefused
+
+    try:
+        context = _board_for(
+            job.requested_by, QueryDict(job.params.get("query", "")), suggestions=dash.SUGGESTIONS_EXPORT_MAX
+        )
+    except (Http404, PermissionDenied) as exc:
+        raise FileJobRefused(_("These figures are no longer in your scope.")) from exc
+    if "board" not in context:
+        raise FileJobRefused(_("These figures are no longer in your scope."))
+    rows = len(context["board"].suggestions)
+    progress(0, rows)
+    out.write(_dashboard_xlsx(context))
+    progress(rows, rows)
+    return _dashboard_filename(context)
 
 
 # --- Excel ------------------------------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from apps.core.access import get_or_404, role_required
+from apps.core.filejobs import file_job_start
+from apps.core.models import FileJob
 from apps.core.net import client_ip
 from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body, scope_queryset
@@ -55,7 +57,6 @@ RATINGS_ROLES = (
     roles.ADMINISTRATOR,
 )
 
-CARDS_PER_SHEET = 10  # 2 × 5 cards of 85 × 55 mm on A4
 BURSTS_PER_PAGE = 20
 # The most ratings one burst decision takes (the rate limit per address keeps real bursts far below).
 BURST_MAX = 2000
@@ -240,51 +241,34 @@ def qr_revoke(request: HttpRequest, staff_id: int) -> HttpResponse:
     )
 
 
-def _card(code: StaffQRCode, image: str) -> dict:
-    member = code.staff
-    host, _slash, path_ = qr.rating_url_display(code.token).partition("/")
-    return {
-        "name": member.full_name,
-        "post": member.post,
-        "unit": member.unit.name,
-        "body": member.body.name_fa,
-        "qr": image,
-        "url_host": host,
-        "url_path": f"/{path_}",
-    }
-
-
 @role_required(*QR_ROLES)
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_POST
 def qr_cards_pdf(request: HttpRequest) -> HttpResponse:
-    """An A4 sheet (or many) of cut-out cards, one per employee with a live code: ?unit=<id> for a
-    unit and below, or ?staff=1&staff=2 (POSTed from the list's checkboxes as well). One render."""
-    data = request.POST if request.method == "POST" else request.GET
-    staff_qs = _scoped_staff(request.user)
+    """Start an A4 sheet (or many) of cut-out cards, one per employee with a live code — `unit` for a
+    unit and below, or `staff` ids from the list's checkboxes — and go to its progress page: a
+    unit's thousand cards take longer than a web request may (apps.core.filejobs)."""
+    data = request.POST
     if data.get("unit"):
-        unit = _scoped_unit(request.user, data["unit"])
-        staff_qs = staff_qs.filter(unit__path__startswith=unit.path)
-        name = f"qr-cards-unit-{unit.pk}.pdf"
+        params = {"unit": _scoped_unit(request.user, data["unit"]).pk}
+        back = reverse("feedback:qr_list") + f"?unit={params['unit']}"
     else:
-        staff_qs = staff_qs.filter(pk__in=_ids(data.getlist("staff")))
-        name = "qr-cards.pdf"
-    codes = list(qr.qr_card_codes(staff_qs=staff_qs)[: qr.CARDS_MAX + 1])
-    if not codes:
+        params = {"staff": _ids(data.getlist("staff"))}
+        back = reverse("feedback:qr_list")
+    staff_qs, _name = qr.qr_cards_staff(user=request.user, params=params)
+    count = qr.qr_card_codes(staff_qs=staff_qs).count()
+    if not count:
         messages.warning(request, _("None of these employees has a code yet: issue their codes, then print."))
-        return redirect(reverse("feedback:qr_list") + (f"?unit={data['unit']}" if data.get("unit") else ""))
-    if len(codes) > qr.CARDS_MAX:
+        return redirect(back)
+    if count > qr.CARDS_MAX:
         messages.error(
             request,
             digits(
                 _("One print run takes at most %(max)d cards: print unit by unit.") % {"max": qr.CARDS_MAX}
             ),
         )
-        return redirect("feedback:qr_list")
-    images = qr.qr_card_images([c.token for c in codes])
-    cards = [_card(c, images[c.token]) for c in codes]
-    sheets = [cards[i : i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
-    pdf = render_pdf("pdf/qr_cards.html", {"sheets": sheets, "count": len(codes)}, request=request)
-    return pdf_response(pdf, name)
+        return redirect(back)
+    job = file_job_start(kind=FileJob.Kind.QR_CARDS, user=request.user, params=params)
+    return redirect("core:file_job", pk=job.pk)
 
 
 @role_required(*QR_ROLES)
