@@ -90,7 +90,7 @@ def _decode_pages(pdf: bytes, tmp_path: Path) -> list[str]:
     return texts
 
 
-def _cards(client, data, capture) -> "HttpResponse":
+def _cards(client, data, capture):
     """Ask for a card sheet as the list's buttons do; the job runs on commit (inline in tests) and the
     answer is the progress page, from which the PDF is downloaded."""
     with capture(execute=True):
