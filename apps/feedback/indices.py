@@ -46,16 +46,18 @@ class AxisIndex:
     count: int  # answers behind it
 
 
+def answer_points():
+    """The 0–100 score of one answer as an integer SQL expression (reverse-scored items turned round)."""
+    return Case(
+        When(question__reverse_scored=True, then=(Value(SCALE_MAX) - F("value")) * POINTS_PER_STEP),
+        default=(F("value") - Value(SCALE_MIN)) * POINTS_PER_STEP,
+        output_field=IntegerField(),
+    )
+
+
 def answer_score():
     """The 0–100 score of one answer as an SQL expression (reverse-scored items turned round)."""
-    return Cast(
-        Case(
-            When(question__reverse_scored=True, then=(Value(SCALE_MAX) - F("value")) * POINTS_PER_STEP),
-            default=(F("value") - Value(SCALE_MIN)) * POINTS_PER_STEP,
-            output_field=IntegerField(),
-        ),
-        FloatField(),
-    )
+    return Cast(answer_points(), FloatField())
 
 
 def _mean(values: list[float]) -> float:
