@@ -274,6 +274,9 @@ class StaffRatingDay(models.Model):
             models.Index(fields=["day"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.day} staff {self.staff_id} @ {self.unit_id}: {self.count}"
+
 
 class AnswerDay(WhereItBelongs):
     """The answers to one question about one sub-service at one unit on one Tehran day: how many and
@@ -296,6 +299,9 @@ class AnswerDay(WhereItBelongs):
             models.Index(fields=["unit", "day"]),
             models.Index(fields=["day"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} service {self.service_id} q{self.question_id}: {self.count}"
 
 
 class AnswerProvinceDay(models.Model):
@@ -328,6 +334,9 @@ class AnswerProvinceDay(models.Model):
         ]
         indexes = [models.Index(fields=["day"])]
 
+    def __str__(self) -> str:
+        return f"{self.day} province {self.province_id} q{self.question_id}: {self.count}"
+
 
 class SurveyDay(WhereItBelongs):
     """The questionnaires about one sub-service at one unit on one Tehran day, and how many of them
@@ -347,3 +356,6 @@ class SurveyDay(WhereItBelongs):
             models.Index(fields=["unit", "day"]),
             models.Index(fields=["day"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} service {self.service_id}: {self.count}"
