@@ -270,3 +270,32 @@ def rollups_rebuild(*, first: dt.date | None = None, last: dt.date | None = None
         old.delete()
         written[model._meta.model_name] = _insert_select(model, qs)
     return written
+
+
+def rollup_rows(model, first: dt.date | None = None, last: dt.date | None = None) -> set[tuple]:
+    """The kept rows of one rollup (days first … last), as comparable tuples without ids."""
+    names = [f.name for f in model._meta.concrete_fields if f.name != "id"]
+    qs = model.objects.all()
+    if first is not None:
+        qs = qs.filter(day__gte=first)
+    if last is not None:
+        qs = qs.filter(day__lte=last)
+    attnames = [model._meta.get_field(n).attname for n in names]
+    # A row whose counters are all zero (a rating held, then rejected and counted again) says nothing.
+    counters = [n for n in names if isinstance(model._meta.get_field(n), IntegerField) and not n.endswith("_id")]
+    return {tuple(row) for row in qs.values_list(*attnames) if any(row[attnames.index(c)] for c in counters)}
+
+
+def rollup_rows_from_raw(model, first: dt.date | None = None, last: dt.date | None = None) -> set[tuple]:
+    """What rollup_rows should be: the raw rows' aggregates, in the same tuple shape."""
+    names = [f.name for f in model._meta.concrete_fields if f.name != "id"]
+    rows = rollup_queries(first, last)[model].values(*(f"rollup_{n}" for n in names))
+    return {tuple(row[f"rollup_{n}"] for n in names) for row in rows}
+
+
+def rollups_differences(first: dt.date | None = None, last: dt.date | None = None) -> dict[str, int]:
+    """{rollup: how many rows differ between the kept rollup and the raw rows} (zero when they agree)."""
+    return {
+        model._meta.model_name: len(rollup_rows(model, first, last) ^ rollup_rows_from_raw(model, first, last))
+        for model in ROLLUPS
+    }

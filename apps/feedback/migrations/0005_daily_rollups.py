@@ -4,6 +4,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def rollups_fill(apps, schema_editor):
+    # The ratings and questionnaires already recorded, rolled up once (one INSERT … SELECT per table).
+    # The rebuild reads the current models: these tables are new here, and it names only the columns
+    # it aggregates.
+    from apps.feedback.rollups import rollups_rebuild
+
+    rollups_rebuild()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -97,4 +106,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('day', 'unit', 'service'), name='surveyday_key')],
             },
         ),
+        migrations.RunPython(rollups_fill, migrations.RunPython.noop),
     ]
