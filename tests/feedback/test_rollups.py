@@ -266,3 +266,39 @@ def test_dashboard_pages_cost_the_same_queries_for_3_and_30_days_of_data(client,
     with django_assert_num_queries(len(few)):
         page = client.get(url, params)
     assert page.context["board"].ratings.count > 6 * dash.RANKING_MIN_RATINGS
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time")
+def test_concurrent_writers_to_one_day_lose_no_rating():
+    """Two connections add to the same, not yet existing, day row at once, each in its own
+    transactions: the one whose insert loses the race adds to the winner's row."""
+    import threading
+
+    from django.db import connections
+
+    member = StaffFactory()
+    key = {"day": timezone.localdate(), "staff_id": member.pk, "unit_id": member.unit_id}
+    copies = {"body_id": member.unit.body_id, "province_id": member.unit.province_id}
+    start = threading.Barrier(2)
+    errors = []
+
+    def writer():
+        try:
+            start.wait()
+            for _ in range(40):
+                with transaction.atomic():
+                    rollups._bump(StaffRatingDay, key, {"count": 1, "total": 4, "s4": 1}, copies)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    row = StaffRatingDay.objects.get(**key)
+    assert (row.count, row.total, row.s4) == (80, 320, 80)
