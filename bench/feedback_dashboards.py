@@ -12,7 +12,10 @@ default period, the current Jalali month and the five before it, reads about 45 
         .venv/bin/python bench/feedback_dashboards.py --scale 0.01 --scale 0.03 --scale 0.1
 
 Every --scale loads afresh (the tables are emptied first); --skip-load measures what is there. Rows
-are generated inside PostgreSQL (INSERT … SELECT generate_series). Peak memory is reported twice:
+are generated inside PostgreSQL (INSERT … SELECT generate_series), then the daily rollups the
+dashboards read are rebuilt from them (`manage.py feedback_rollups_rebuild`, timed). The national index
+is timed twice: from the rollups (what the pages read) and from the raw answers (the reference it
+replaced). Peak memory is reported twice:
 Python's allocations while the figures are read (tracemalloc: it must not grow with the rows) and
 the process's resident high-water mark (getrusage).
 """
@@ -41,7 +44,16 @@ from bench.reports_national import indexes_dropped, org_load  # noqa: E402
 
 FULL = {"ratings": 10_000_000, "responses": 1_000_000}
 DAYS = 365
-TABLES = ("feedback_answer", "feedback_surveyresponse", "feedback_staffrating", "desk_servicerequest")
+TABLES = (
+    "feedback_answer",
+    "feedback_surveyresponse",
+    "feedback_staffrating",
+    "desk_servicerequest",
+    "feedback_staffratingday",
+    "feedback_answerday",
+    "feedback_answerprovinceday",
+    "feedback_surveyday",
+)
 
 
 def _step(label: str, started: float, rows: int | None = None) -> None:
@@ -77,11 +89,12 @@ def data_load(scale: float, org: dict) -> None:
             """
             INSERT INTO desk_servicerequest (tracking_code, service_id, unit_id, channel, status, outcome,
                 national_code, legal_id, full_name, mobile, email, incomplete_reason, received_at, promised_at,
-                first_stage_at, answered_at, delivered_at, version)
+                first_stage_at, answered_at, delivered_at, version, collected_by_name, collected_by_national_code,
+                legal_name)
             SELECT 'F' || lpad(g::text, 10, '0'), d.service_id, d.unit_id, 'desk', 'delivered', 'granted',
                    '0499370899', '', 'متقاضی ' || g, '09121234567', '', '',
                    t.delivered - interval '6 days', t.delivered - interval '1 day', t.delivered - interval '6 days',
-                   t.delivered - interval '1 day', t.delivered, 1
+                   t.delivered - interval '1 day', t.delivered, 1, '', '', ''
             FROM generate_series(1, %(n)s) AS g
             JOIN bench_desks d ON d.n = 1 + (g %% %(desks)s)
             CROSS JOIN LATERAL (
@@ -156,6 +169,14 @@ def data_load(scale: float, org: dict) -> None:
         started = time.perf_counter()
         cur.execute("ANALYZE")
         _step("ANALYZE", started)
+    from apps.feedback.rollups import rollups_rebuild
+
+    started = time.perf_counter()
+    written = rollups_rebuild()
+    _step("rollups rebuilt", started, sum(written.values()))
+    print("    " + ", ".join(f"{name} {rows:,}" for name, rows in written.items()), flush=True)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE feedback_staffratingday, feedback_answerday, feedback_answerprovinceday, feedback_surveyday")
 
 
 def bench_users():
@@ -243,10 +264,19 @@ def measure() -> None:
     _timed("province dashboard page (HTML)", page)
 
     def national_index():
+        answers = indices.answer_rollups_in_scope(user=national, period=period)
+        return indices.overall_index(answers), indices.axis_indices(answers)
+
+    def national_index_raw():
         answers = indices.answers_in_scope(user=national, period=period)
         return indices.overall_index(answers), indices.axis_indices(answers)
 
     overall, axes = _timed("national index (overall + 6 axes)", national_index)
+    raw_overall, raw_axes = _timed("  the same from the raw answers", national_index_raw, runs=1)
+    assert (round(overall, 9), [round(a.index, 9) for a in axes]) == (
+        round(raw_overall, 9),
+        [round(a.index, 9) for a in raw_axes],
+    ), "the rollups and the raw answers disagree"
     country = _timed(
         "national dashboard figures",
         lambda: dash.dashboard_get(user=national, scope=dash.DashboardScope(dash.NATION), period=period),

@@ -277,6 +277,15 @@ class SurveyResponseFactory(factory.django.DjangoModelFactory):
     province = factory.SelfAttribute("unit.province")
     county = factory.SelfAttribute("unit.county")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Counted in the daily rollups as survey_submit counts it: the dashboards read those.
+        from apps.feedback import rollups
+
+        response = super()._create(model_class, *args, **kwargs)
+        rollups.survey_rollup_add(response)
+        return response
+
 
 class AnswerFactory(factory.django.DjangoModelFactory):
     """An answer to the response's first question not answered yet, with the response's copies."""
@@ -299,6 +308,14 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     body = factory.SelfAttribute("response.body")
     province = factory.SelfAttribute("response.province")
     county = factory.SelfAttribute("response.county")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from apps.feedback import rollups
+
+        answer = super()._create(model_class, *args, **kwargs)
+        rollups.answers_rollup_add([answer])
+        return answer
 
 
 # --- feedback (QR) ------------------------------------------------------------------------------
@@ -329,6 +346,15 @@ class StaffRatingFactory(factory.django.DjangoModelFactory):
     unit = factory.SelfAttribute("staff.unit")
     body = factory.SelfAttribute("staff.unit.body")
     province = factory.SelfAttribute("staff.unit.province")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Counted (or held) in the daily rollups as the rating services count it.
+        from apps.feedback import rollups
+
+        rating = super()._create(model_class, *args, **kwargs)
+        rollups.rating_rollup_add(rating)
+        return rating
 
 
 def rating_submit(code, *, score: int = 5, device: str | None = None, **kwargs):
@@ -402,11 +428,14 @@ def desk_request(*, service, unit, received: list[bool] | tuple[bool, ...] = (),
 def report_answers_at(sr, *, at, value: int = 5):
     """A questionnaire of request `sr` written directly (answer `value` to every question of the active
     version) and submitted at `at`: periodic reports count answers by their timestamp."""
+    from apps.feedback import rollups
+
     response = SurveyResponseFactory(request=sr, submitted_at=at)
-    Answer.objects.bulk_create(
+    answers = Answer.objects.bulk_create(
         AnswerFactory.build(response=response, question=question, value=value)
         for question in response.questionnaire.questions.all()
     )
+    rollups.answers_rollup_add(answers)
     return response
 
 

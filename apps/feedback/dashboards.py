@@ -2,11 +2,14 @@
 questionnaire indices of one employee, one unit and the units below it, one executive body, one
 province or the whole country, over a Jalali period.
 
-Every figure is aggregated by the database. Answers and ratings carry copies of their unit, body and
-province (apps.feedback.models), so a scope is a WHERE on one table; a Jalali month is a pair of
-Gregorian instants (Tehran midnights) worked out here, and the monthly trend is one filtered
-aggregate per month inside the same query. A dashboard therefore costs the same dozen queries
-whether the scope holds ten ratings or ten million, and Python only ever holds grouped rows.
+Every figure is aggregated by the database from the daily rollups (apps.feedback.rollups: ratings per
+day, employee and unit; answers per day, unit, sub-service and question, and per day, province and
+question; questionnaires per day, unit and sub-service), which carry copies of their unit, body and
+province, so a scope is a WHERE on one table; a Jalali month is a range of Gregorian days worked out
+here, and the monthly trend is one filtered aggregate per month inside the same query. A dashboard
+therefore costs the same dozen queries whether the scope holds ten ratings or ten million, reads a
+row per employee-day rather than per rating, and Python only ever holds grouped rows. Only the
+latest suggestions are read from the questionnaires themselves.
 
 What a user may see: every query starts from the portal's one scoping rule (apps.core.scoping), and
 an object outside the user's area raises ObjectDoesNotExist (views answer 404). Flagged ratings —
@@ -20,7 +23,8 @@ from dataclasses import dataclass, field, replace
 
 import jdatetime
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Avg, Count, Model, Q, QuerySet, Sum
+from django.db.models import FloatField, Model, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +33,8 @@ from apps.core.jalali import Period, jalali_to_gregorian, to_jalali
 from apps.core.scoping import scope_by_body, scope_queryset
 from apps.core.text import to_persian_digits
 from apps.feedback import indices
-from apps.feedback.models import StaffRating, SurveyResponse
-from apps.feedback.ratings import SCORES, RatingSummary, period_bounds, rating_list
+from apps.feedback.models import StaffRatingDay, SurveyDay, SurveyResponse
+from apps.feedback.ratings import SCORES, RatingSummary, period_bounds, rating_days
 from apps.orgs import roles
 from apps.orgs.models import Body, OrgUnit, Province, Staff
 
@@ -137,9 +141,9 @@ def period_months(period: Period | MonthSpan) -> list[JalaliMonth]:
     return months
 
 
-def _month_q(field: str, month: JalaliMonth) -> Q:
-    start, end = period_bounds((month.start, month.end))
-    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+def _month_q(month: JalaliMonth) -> Q:
+    """The rollup rows of the days of one month."""
+    return Q(day__gte=month.start, day__lte=month.end)
 
 
 # --- scopes ----------------------------------------------------------------------------------------------------
@@ -397,8 +401,8 @@ def _mean(values: list[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
 
 
-def _ratings(*, user, scope: DashboardScope, period) -> QuerySet[StaffRating]:
-    return scope.narrow(rating_list(user=user, period=period))
+def _ratings(*, user, scope: DashboardScope, period) -> QuerySet[StaffRatingDay]:
+    return scope.narrow(rating_days(user=user, period=period))
 
 
 def dashboard_ratings(
@@ -406,17 +410,22 @@ def dashboard_ratings(
 ) -> tuple[RatingSummary, list]:
     """Count, average and distribution of the counted ratings, the held ones, and per month the count
     and average — one scan, one row."""
-    counted = Q(flagged=False)
-    aggregates = {f"s{score}": Count("pk", filter=counted & Q(score=score)) for score in SCORES}
-    aggregates["held"] = Count("pk", filter=Q(flagged=True, reviewed_at__isnull=True))
+    aggregates = {f"s{score}": Sum(f"s{score}") for score in SCORES}
+    aggregates["held"] = Sum("held")
     for i, month in enumerate(months):
-        aggregates[f"n{i}"] = Count("pk", filter=counted & _month_q("created_at", month))
-        aggregates[f"t{i}"] = Sum("score", filter=counted & _month_q("created_at", month))
+        aggregates[f"n{i}"] = Sum("count", filter=_month_q(month))
+        aggregates[f"t{i}"] = Sum("total", filter=_month_q(month))
     row = _ratings(user=user, scope=scope, period=period).order_by().aggregate(**aggregates)
+    row = {name: value or 0 for name, value in row.items()}  # a sum over no row is NULL
     summary = RatingSummary.from_rows({score: (row[f"s{score}"], 0) for score in SCORES})
     summary = replace(summary, held=row["held"])
     per_month = [(row[f"n{i}"], _average(row[f"t{i}"] or 0, row[f"n{i}"])) for i in range(len(months))]
     return summary, per_month
+
+
+def _survey_days(*, user, scope: DashboardScope, period) -> QuerySet[SurveyDay]:
+    qs = scope_queryset(SurveyDay.objects.all(), user).filter(day__gte=period.start, day__lte=period.end)
+    return scope.narrow(qs)
 
 
 def _responses(*, user, scope: DashboardScope, period) -> QuerySet[SurveyResponse]:
@@ -430,14 +439,17 @@ def _responses(*, user, scope: DashboardScope, period) -> QuerySet[SurveyRespons
 def dashboard_questionnaire(*, user, scope: DashboardScope, period, months: list[JalaliMonth]) -> dict:
     """Questionnaires answered, the overall index and its monthly trend, and the index per axis of
     table 5 (apps.feedback.indices) — three grouped queries."""
-    answers = indices.answers_in_scope(user=user, period=period, **scope.answers_kwargs)
+    answers = indices.answer_rollups_in_scope(user=user, period=period, **scope.answers_kwargs)
     axes = indices.axis_indices(answers)
     # Per question: the score total and count of each month, in one GROUP BY question.
     aggregates = {}
     for i, month in enumerate(months):
-        aggregates[f"t{i}"] = Sum(indices.answer_score(), filter=_month_q("submitted_at", month))
-        aggregates[f"n{i}"] = Count("pk", filter=_month_q("submitted_at", month))
-    rows = list(answers.order_by().values("question__number").annotate(**aggregates).order_by())
+        aggregates[f"t{i}"] = Sum("total", filter=_month_q(month))
+        aggregates[f"n{i}"] = Sum("count", filter=_month_q(month))
+    rows = [
+        {name: value or 0 for name, value in row.items()}
+        for row in answers.order_by().values("question__number").annotate(**aggregates).order_by()
+    ]
     monthly_index = [_mean([r[f"t{i}"] / r[f"n{i}"] for r in rows if r[f"n{i}"]]) for i in range(len(months))]
     # The months cover the period, so the period's index is the mean of each question's whole mean.
     whole = []
@@ -446,14 +458,15 @@ def dashboard_questionnaire(*, user, scope: DashboardScope, period, months: list
         if count:
             whole.append(math.fsum(r[f"t{i}"] or 0 for i in range(len(months))) / count)
     counts = (
-        _responses(user=user, scope=scope, period=period)
+        _survey_days(user=user, scope=scope, period=period)
         .order_by()
         .aggregate(
-            total=Count("pk"),
-            suggestions=Count("pk", filter=~Q(suggestions="")),
-            **{f"n{i}": Count("pk", filter=_month_q("submitted_at", m)) for i, m in enumerate(months)},
+            total=Sum("count"),
+            suggestions=Sum("suggestions"),
+            **{f"n{i}": Sum("count", filter=_month_q(m)) for i, m in enumerate(months)},
         )
     )
+    counts = {name: value or 0 for name, value in counts.items()}
     return {
         "axes": axes,
         "index": _mean(whole),
@@ -479,12 +492,12 @@ def dashboard_suggestions(
     )
 
 
-def _lowest(qs: QuerySet[StaffRating], field: str, *, min_ratings: int, limit: int) -> list[dict]:
+def _lowest(qs: QuerySet[StaffRatingDay], field: str, *, min_ratings: int, limit: int) -> list[dict]:
     return list(
-        qs.filter(flagged=False)
-        .order_by()
+        qs.order_by()
         .values(field)
-        .annotate(count=Count("pk"), total=Sum("score"), avg=Avg("score"))
+        .annotate(count=Sum("count"), total=Sum("total"))
+        .annotate(avg=Cast("total", FloatField()) / Cast("count", FloatField()))
         .filter(count__gte=min_ratings)
         .order_by("avg", "-count", field)[:limit]
     )
@@ -552,26 +565,28 @@ def dashboard_children(*, user, scope: DashboardScope, period, include_staff: bo
     figures: dict = defaultdict(dict)
     for r in (
         _ratings(user=user, scope=scope, period=period)
-        .filter(flagged=False)
         .order_by()
         .values(field)
-        .annotate(count=Count("pk"), total=Sum("score"))
+        .annotate(count=Sum("count"), total=Sum("total"))
+        .filter(count__gt=0)
     ):
         figures[r[field]].update(ratings=r["count"], average=_average(r["total"], r["count"]))
     if level != STAFF:
-        answers = indices.answers_in_scope(user=user, period=period, **scope.answers_kwargs)
+        answers = indices.answer_rollups_in_scope(
+            user=user, period=period, per_unit=level != PROVINCE, **scope.answers_kwargs
+        )
         per_question = defaultdict(list)
         for r in (
             answers.order_by()
             .values(field, "question__number")
-            .annotate(index=Avg(indices.answer_score()))
+            .annotate(total=Sum("total"), count=Sum("count"))
             .order_by()
         ):
-            per_question[r[field]].append(r["index"])
+            per_question[r[field]].append(r["total"] / r["count"])
         for key, values in per_question.items():
             figures[key]["index"] = _mean(values)
         for r in (
-            _responses(user=user, scope=scope, period=period).order_by().values(field).annotate(n=Count("pk"))
+            _survey_days(user=user, scope=scope, period=period).order_by().values(field).annotate(n=Sum("count"))
         ):
             figures[r[field]]["responses"] = r["n"]
     model = {PROVINCE: Province, BODY: Body, UNIT: OrgUnit, STAFF: Staff}[level]

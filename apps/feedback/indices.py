@@ -9,6 +9,11 @@ questions' indices (each question weighs the same, however many people answered 
 index is the mean of all question indices. The database does the per-question averaging in one
 GROUP BY over the Answer table — which carries copies of service, unit, body, county and province —
 so whatever the number of answers, Python only ever sees the ~16 grouped rows.
+
+The pages read the daily rollups of the answers instead (apps.feedback.rollups: per day, unit,
+sub-service and question, and per day, province and question), from `answer_rollups_in_scope`: the
+same functions accept either, and a question's index is then its rollups' score total over their
+answer count — the same number as the mean of its answers.
 """
 
 import datetime as dt
@@ -16,14 +21,17 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.core.jalali import Period
 from apps.core.scoping import scope_queryset
-from apps.feedback.models import SCALE_MAX, SCALE_MIN, Answer, Axis
+from apps.feedback.models import SCALE_MAX, SCALE_MIN, Answer, AnswerDay, AnswerProvinceDay, Axis
+from apps.orgs import roles
 from apps.orgs.models import OrgUnit
+
+ROLLUPS = (AnswerDay, AnswerProvinceDay)
 
 POINTS_PER_STEP = 100 // (SCALE_MAX - SCALE_MIN)  # 25
 
@@ -46,16 +54,30 @@ class AxisIndex:
     count: int  # answers behind it
 
 
+def answer_points():
+    """The 0–100 score of one answer as an integer SQL expression (reverse-scored items turned round)."""
+    return Case(
+        When(question__reverse_scored=True, then=(Value(SCALE_MAX) - F("value")) * POINTS_PER_STEP),
+        default=(F("value") - Value(SCALE_MIN)) * POINTS_PER_STEP,
+        output_field=IntegerField(),
+    )
+
+
 def answer_score():
     """The 0–100 score of one answer as an SQL expression (reverse-scored items turned round)."""
-    return Cast(
-        Case(
-            When(question__reverse_scored=True, then=(Value(SCALE_MAX) - F("value")) * POINTS_PER_STEP),
-            default=(F("value") - Value(SCALE_MIN)) * POINTS_PER_STEP,
-            output_field=IntegerField(),
-        ),
-        FloatField(),
-    )
+    return Cast(answer_points(), FloatField())
+
+
+def _grouped_scores(qs: QuerySet, *group: str):
+    """`qs` (answers or their rollups) grouped by `group`, with each group's mean score (answers) or
+    score total (rollups), and its count of answers."""
+    if qs.model in ROLLUPS:
+        return qs.order_by().values(*group).annotate(total=Sum("total"), count=Sum("count"))
+    return qs.order_by().values(*group).annotate(index=Avg(answer_score()), count=Count("pk"))
+
+
+def _index(row: dict) -> float:
+    return row["index"] if "index" in row else row["total"] / row["count"]
 
 
 def _mean(values: list[float]) -> float:
@@ -65,16 +87,9 @@ def _mean(values: list[float]) -> float:
 
 def question_indices(qs: QuerySet[Answer]) -> dict[int, QuestionIndex]:
     """Per question number: the mean score of its answers and how many there are (one query)."""
-    rows = (
-        qs.order_by()
-        .values("question__number")
-        .annotate(index=Avg(answer_score()), count=Count("pk"))
-        .order_by("question__number")
-    )
+    rows = _grouped_scores(qs, "question__number").order_by("question__number")
     return {
-        row["question__number"]: QuestionIndex(
-            number=row["question__number"], index=row["index"], count=row["count"]
-        )
+        row["question__number"]: QuestionIndex(number=row["question__number"], index=_index(row), count=row["count"])
         for row in rows
     }
 
@@ -83,14 +98,12 @@ def axis_indices(qs: QuerySet[Answer], grouping: str = Axis.Grouping.TABLE5) -> 
     """Per axis of the grouping ("table5" or "annex2"), in axis order: the mean of its questions'
     indices (one query). Answers of several versions count together when question and axis agree."""
     relation = AXIS_RELATION[Axis.Grouping(grouping)]
-    rows = (
-        qs.order_by()
-        .filter(**{f"{relation}__isnull": False})
-        .values("question__number", f"{relation}__order", f"{relation}__title")
-        .annotate(index=Avg(answer_score()), count=Count("pk"))
+    rows = _grouped_scores(
+        qs.filter(**{f"{relation}__isnull": False}), "question__number", f"{relation}__order", f"{relation}__title"
     )
     per_axis: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for row in rows:
+        row["index"] = _index(row)
         per_axis[(row[f"{relation}__order"], row[f"{relation}__title"])].append(row)
     return [
         AxisIndex(
@@ -157,6 +170,61 @@ def answers_in_scope(
             submitted_at__gte=_tehran_midnight(period.start),
             submitted_at__lt=_tehran_midnight(period.end + dt.timedelta(days=1)),
         )
+    if questionnaire is not None:
+        qs = qs.filter(question__questionnaire_id=_pk(questionnaire))
+    return qs
+
+
+def _narrowed_to_province(user) -> bool:
+    """Whether the user's area is the country or one province: what the per-province rollup can scope."""
+    if user is None:
+        return True
+    if getattr(user, "api_key", None) is not None:
+        return False
+    return roles.is_national(user) or roles.has_role(user, roles.PROVINCIAL_AUDITOR)
+
+
+def answer_rollups_in_scope(
+    *,
+    user=None,
+    service=None,
+    unit: OrgUnit | int | None = None,
+    body=None,
+    county=None,
+    province=None,
+    period: Period | None = None,
+    questionnaire=None,
+    per_unit: bool = False,
+) -> QuerySet:
+    """The daily rollups of the answers that answers_in_scope would give (same arguments), for the
+    functions above. The country or a province, read by someone whose area is the country or a
+    province, comes from the per-province rollup (a few thousand rows a year); anything narrower, or
+    `per_unit` (to group by body, county or unit), from the per-unit one."""
+    if not per_unit and service is None and unit is None and body is None and county is None and _narrowed_to_province(user):
+        qs = AnswerProvinceDay.objects.all()
+        if user is not None:
+            qs = scope_queryset(qs, user, unit_field=None)
+    else:
+        qs = AnswerDay.objects.all()
+        if user is not None:
+            qs = scope_queryset(qs, user, unit_field="unit")
+        if service is not None:
+            qs = qs.filter(service_id=_pk(service))
+        if unit is not None:
+            path = (
+                unit.path
+                if isinstance(unit, OrgUnit)
+                else OrgUnit.objects.values_list("path", flat=True).get(pk=unit)
+            )
+            qs = qs.filter(unit__path__startswith=path)
+        if body is not None:
+            qs = qs.filter(body_id=_pk(body))
+        if county is not None:
+            qs = qs.filter(county_id=_pk(county))
+    if province is not None:
+        qs = qs.filter(province_id=_pk(province))
+    if period is not None:
+        qs = qs.filter(day__gte=period.start, day__lte=period.end)
     if questionnaire is not None:
         qs = qs.filter(question__questionnaire_id=_pk(questionnaire))
     return qs

@@ -233,3 +233,129 @@ class StaffRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id}: {self.score}"
+
+
+# --- daily rollups ---------------------------------------------------------------------------------------------
+# The dashboards, indices and reports read these instead of the raw rows: one row per Tehran day and
+# key, kept by apps.feedback.rollups in the transaction of each write that changes what counts, and
+# rebuilt from the raw rows by `manage.py feedback_rollups_rebuild`. Counters are plain integers (not
+# positive ones): a delta is applied in one UPDATE, and a rollup that drifted is fixed by the rebuild
+# rather than by refusing a citizen's rating.
+
+
+class StaffRatingDay(models.Model):
+    """The ratings of one employee given on one Tehran day while serving in one unit."""
+
+    day = models.DateField(_("day"))
+    staff = models.ForeignKey("orgs.Staff", on_delete=models.CASCADE, related_name="+", verbose_name=_("staff member"))
+    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    body = models.ForeignKey("orgs.Body", on_delete=models.PROTECT, related_name="+", verbose_name=_("executive body"))
+    province = models.ForeignKey(
+        "orgs.Province", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    count = models.IntegerField(_("counted ratings"), default=0)
+    total = models.IntegerField(_("sum of counted scores"), default=0)
+    s1 = models.IntegerField(default=0)
+    s2 = models.IntegerField(default=0)
+    s3 = models.IntegerField(default=0)
+    s4 = models.IntegerField(default=0)
+    s5 = models.IntegerField(default=0)
+    held = models.IntegerField(_("held for review"), default=0)
+    rejected = models.IntegerField(_("rejected on review"), default=0)
+
+    class Meta:
+        verbose_name = _("daily staff ratings")
+        verbose_name_plural = _("daily staff ratings")
+        constraints = [models.UniqueConstraint(fields=["day", "staff", "unit"], name="staffratingday_key")]
+        indexes = [
+            models.Index(fields=["province", "day"]),
+            models.Index(fields=["body", "day"]),
+            models.Index(fields=["unit", "day"]),
+            models.Index(fields=["day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} staff {self.staff_id} @ {self.unit_id}: {self.count}"
+
+
+class AnswerDay(WhereItBelongs):
+    """The answers to one question about one sub-service at one unit on one Tehran day: how many and
+    the sum of their 0–100 scores (apps.feedback.indices.answer_score)."""
+
+    day = models.DateField(_("day"))
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question"))
+    count = models.IntegerField(_("answers"), default=0)
+    total = models.IntegerField(_("sum of scores"), default=0)
+
+    class Meta:
+        verbose_name = _("daily answers")
+        verbose_name_plural = _("daily answers")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit", "service", "question"], name="answerday_key")
+        ]
+        indexes = [
+            models.Index(fields=["province", "day"]),
+            models.Index(fields=["body", "day"]),
+            models.Index(fields=["unit", "day"]),
+            models.Index(fields=["day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} service {self.service_id} q{self.question_id}: {self.count}"
+
+
+class AnswerProvinceDay(models.Model):
+    """The answers to one question in one province (none: national headquarters) on one Tehran day —
+    the country's and a province's index read a few thousand of these rows, not millions."""
+
+    day = models.DateField(_("day"))
+    province = models.ForeignKey(
+        "orgs.Province", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question"))
+    count = models.IntegerField(_("answers"), default=0)
+    total = models.IntegerField(_("sum of scores"), default=0)
+
+    class Meta:
+        verbose_name = _("daily answers of a province")
+        verbose_name_plural = _("daily answers of provinces")
+        constraints = [
+            # Two constraints because NULL never equals NULL in a unique index.
+            models.UniqueConstraint(
+                fields=["day", "province", "question"],
+                condition=models.Q(province__isnull=False),
+                name="answerprovinceday_key",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "question"],
+                condition=models.Q(province__isnull=True),
+                name="answerprovinceday_key_hq",
+            ),
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} province {self.province_id} q{self.question_id}: {self.count}"
+
+
+class SurveyDay(WhereItBelongs):
+    """The questionnaires about one sub-service at one unit on one Tehran day, and how many of them
+    carry a suggestion."""
+
+    day = models.DateField(_("day"))
+    count = models.IntegerField(_("questionnaires"), default=0)
+    suggestions = models.IntegerField(_("with a suggestion"), default=0)
+
+    class Meta:
+        verbose_name = _("daily questionnaires")
+        verbose_name_plural = _("daily questionnaires")
+        constraints = [models.UniqueConstraint(fields=["day", "unit", "service"], name="surveyday_key")]
+        indexes = [
+            models.Index(fields=["province", "day"]),
+            models.Index(fields=["body", "day"]),
+            models.Index(fields=["unit", "day"]),
+            models.Index(fields=["day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} service {self.service_id}: {self.count}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.core.jalali import tehran_bounds
 from apps.core.scoping import scope_queryset
-from apps.feedback.models import SCALE_MAX, SCALE_MIN, StaffRating
+from apps.feedback.models import SCALE_MAX, SCALE_MIN, StaffRating, StaffRatingDay
 from apps.orgs.models import Staff
 
 SCORES = range(SCALE_MAX, SCALE_MIN - 1, -1)  # 5 (best) … 1, the order pages print them in
@@ -78,6 +78,16 @@ def rating_list(*, staff_qs: QuerySet[Staff] | None = None, user=None, period=No
     if period is not None:
         start, end = period_bounds(period)
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
+    return qs
+
+
+def rating_days(*, user, period=None) -> QuerySet[StaffRatingDay]:
+    """The daily rollups of the ratings in the user's scope (by the unit the employee served in when
+    rated), narrowed to the days of `period` when given: what the dashboards aggregate."""
+    qs = scope_queryset(StaffRatingDay.objects.all(), user)
+    if period is not None:
+        first, last = (period.start, period.end) if hasattr(period, "start") else period
+        qs = qs.filter(day__gte=first, day__lte=last)
     return qs
 
 

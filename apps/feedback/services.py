@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.services import change_record
 from apps.desk.models import ServiceRequest
+from apps.feedback import rollups
 from apps.feedback.models import SCALE_MAX, SCALE_MIN, Answer, Axis, Question, Questionnaire, SurveyResponse
 from apps.orgs.models import Staff
 
@@ -145,12 +146,13 @@ def survey_submit(
             _("The questionnaire for this request has already been filled in."), code="duplicate"
         ) from exc
     by_number = {q.number: q for q in questionnaire.questions.all()}
-    Answer.objects.bulk_create(
-        [
-            Answer(response=response, question=by_number[number], value=value, submitted_at=now, **where)
-            for number, value in sorted(values.items())
-        ]
-    )
+    answer_rows = [
+        Answer(response=response, question=by_number[number], value=value, submitted_at=now, **where)
+        for number, value in sorted(values.items())
+    ]
+    Answer.objects.bulk_create(answer_rows)
+    rollups.survey_rollup_add(response)
+    rollups.answers_rollup_add(answer_rows)
     change_record(
         target=response,
         action="survey_submitted",
@@ -421,7 +423,12 @@ def _burst_flag(*, staff: Staff, now: dt.datetime) -> None:
             "count": count,
             "minutes": settings.RATING_BURST_MINUTES,
         }
+    # The ratings that counted until now leave the averages of their days' rollups.
+    newly_held = list(window.filter(reviewed_at__isnull=True, flagged=False).values(*rollups.RATING_FIELDS))
     window.filter(reviewed_at__isnull=True).update(flagged=True, flag_reason=reason)
+    rollups.ratings_rollup_move(
+        newly_held, before={"flagged": False, "reviewed": False}, after={"flagged": True, "reviewed": False}
+    )
 
 
 @transaction.atomic
@@ -474,6 +481,7 @@ def staff_rating_submit(
         body_id=staff.body_id,
         province_id=staff.unit.province_id,
     )
+    rollups.rating_rollup_add(rating)
     _burst_flag(staff=staff, now=now)
     rating.refresh_from_db(fields=["flagged", "flag_reason"])
     return rating
@@ -495,10 +503,12 @@ def staff_rating_review(*, rating: StaffRating, accept: bool, by: Staff | None) 
     held and leaves the review queue."""
     rating = StaffRating.objects.select_for_update().get(pk=rating.pk)
     before = {"flagged": rating.flagged, "reviewed_by": rating.reviewed_by_id}
+    was = {"flagged": rating.flagged, "reviewed": rating.reviewed_at is not None}
     rating.flagged = not accept
     rating.reviewed_by = by
     rating.reviewed_at = timezone.now()
     rating.save(update_fields=["flagged", "reviewed_by", "reviewed_at"])
+    rollups.ratings_rollup_move([rating], before=was, after={"flagged": rating.flagged, "reviewed": True})
     _review_record(rating, accept=accept, by=by, before=before)
     return rating
 
@@ -512,10 +522,13 @@ def staff_rating_review_many(*, ratings: QuerySet[StaffRating], accept: bool, by
         ratings.select_for_update(of=("self",))
         .filter(flagged=True, reviewed_at__isnull=True)
         .order_by("pk")
-        .only("pk", "flagged", "reviewed_by")
+        .only("pk", "flagged", "reviewed_by", *rollups.RATING_FIELDS)
     )
     StaffRating.objects.filter(pk__in=[r.pk for r in waiting]).update(
         flagged=not accept, reviewed_by=by, reviewed_at=timezone.now()
+    )
+    rollups.ratings_rollup_move(
+        waiting, before={"flagged": True, "reviewed": False}, after={"flagged": not accept, "reviewed": True}
     )
     for rating in waiting:
         _review_record(

@@ -31,7 +31,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 
@@ -41,9 +41,10 @@ from apps.catalog.selectors import service_states_on
 from apps.core.jalali import Period
 from apps.core.text import to_persian_digits
 from apps.desk.models import RequestStage, ServiceRequest
-from apps.feedback.indices import answer_score, answers_in_scope
-from apps.feedback.models import SCALE_MIN, StaffRating, SurveyResponse
-from apps.feedback.ratings import RatingSummary
+from apps.feedback.indices import answer_rollups_in_scope
+from apps.feedback.models import SCALE_MIN, StaffRatingDay, SurveyDay
+from apps.feedback.ratings import SCORES, RatingSummary
+from apps.feedback.rollups import day_of
 from apps.orgs.models import Body, County, OrgUnit
 from apps.reports.scopes import Scope
 
@@ -318,10 +319,16 @@ def catalog_services(scope: Scope, day: dt.date):
 # --- satisfaction -------------------------------------------------------------------------------------------
 
 
-def _answers(scope: Scope, period: Period):
+def _answers(scope: Scope, period: Period, *, per_unit: bool = False):
+    """The daily rollups of the territory's answers in the period (apps.feedback.rollups)."""
     where = {Scope.BODY: "body", Scope.COUNTY: "county", Scope.PROVINCE: "province"}
     kwargs = {where[scope.level]: scope.id} if scope.level in where else {}
-    return answers_in_scope(period=period, **kwargs)
+    return answer_rollups_in_scope(period=period, per_unit=per_unit, **kwargs)
+
+
+def _days(start, end) -> Q:
+    """The rollup rows of the Tehran days from `start` up to `end` (both Tehran midnights)."""
+    return Q(day__gte=day_of(start), day__lt=day_of(end))
 
 
 def _mean(values: list[float]) -> float | None:
@@ -342,7 +349,7 @@ def satisfaction_figures(scope: Scope, period: Period, start, end) -> dict:
             "question__audit_axis__order",
             "question__audit_axis__title",
         )
-        .annotate(total=Sum(answer_score()), count=Count("pk"))
+        .annotate(total=Sum("total"), count=Sum("count"))
         .order_by("question__number", "question__axis__order", "question__audit_axis__order")
     )
     per_question: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -367,7 +374,7 @@ def satisfaction_figures(scope: Scope, period: Period, start, end) -> dict:
             for (order, title), items in sorted(grouped.items())
         ]
 
-    responses = SurveyResponse.objects.filter(scope.copied_q(), _in("submitted_at", start, end)).count()
+    responses = SurveyDay.objects.filter(scope.copied_q(), _days(start, end)).aggregate(n=Sum("count"))["n"] or 0
     return {
         "responses": responses,
         "answers": sum(r["count"] for r in rows),
@@ -381,10 +388,10 @@ def satisfaction_figures(scope: Scope, period: Period, start, end) -> dict:
 def _satisfaction_by(scope: Scope, period: Period, *group: str) -> dict:
     """{group key: overall index} — the mean of question indices per unit / body / province."""
     rows = (
-        _answers(scope, period)
+        _answers(scope, period, per_unit=group != ("province_id",))
         .order_by()
         .values(*group, "question__number")
-        .annotate(total=Sum(answer_score()), count=Count("pk"))
+        .annotate(total=Sum("total"), count=Sum("count"))
     )
     per_key: dict[tuple, list[float]] = defaultdict(list)
     for row in rows:
@@ -396,7 +403,8 @@ def _satisfaction_by(scope: Scope, period: Period, *group: str) -> dict:
 
 
 def _ratings(scope: Scope, start, end):
-    return StaffRating.objects.filter(scope.copied_q(has_county=False), _in("created_at", start, end))
+    """The daily rollups of the territory's staff ratings from `start` up to `end` (apps.feedback.rollups)."""
+    return StaffRatingDay.objects.filter(scope.copied_q(has_county=False), _days(start, end))
 
 
 def rating_to_100(average: float | None) -> float | None:
@@ -405,13 +413,15 @@ def rating_to_100(average: float | None) -> float | None:
 
 def rating_figures(scope: Scope, start, end) -> dict:
     """Counted ratings (held ones apart), their average 1–5 and on 0–100, and the distribution."""
-    rows = (
+    row = (
         _ratings(scope, start, end)
         .order_by()
-        .values("score")
-        .annotate(counted=Count("pk", filter=Q(flagged=False)), held=Count("pk", filter=Q(flagged=True)))
+        .aggregate(**{f"s{score}": Sum(f"s{score}") for score in SCORES}, held=Sum("held"), rejected=Sum("rejected"))
     )
-    summary = RatingSummary.from_rows({row["score"]: (row["counted"], row["held"]) for row in rows})
+    # Every flagged rating is "held" here, rejected ones too: the report counts what was kept out.
+    held = (row["held"] or 0) + (row["rejected"] or 0)
+    summary = RatingSummary.from_rows({score: (row[f"s{score}"] or 0, 0) for score in SCORES})
+    summary = replace(summary, held=held)
     return {
         "count": summary.count,
         "held": summary.held,
@@ -424,10 +434,10 @@ def rating_figures(scope: Scope, start, end) -> dict:
 def _ratings_by(scope: Scope, start, end, *group: str) -> dict:
     rows = (
         _ratings(scope, start, end)
-        .filter(flagged=False)
         .order_by()
         .values(*group)
-        .annotate(total=Sum("score"), count=Count("pk"))
+        .annotate(total=Sum("total"), count=Sum("count"))
+        .filter(count__gt=0)
     )
     return {
         (row[group[0]] if len(group) == 1 else tuple(row[g] for g in group)): rating_to_100(
