@@ -16,7 +16,7 @@ from apps.cases.models import Case, CaseResponse, MeetingSchedule
 from apps.cases.services import case_respond
 from apps.core.scoping import scope_queryset
 from apps.desk.models import QueueTicket, RequestStage, ServiceRequest
-from apps.feedback.models import Answer, StaffRating, SurveyResponse
+from apps.feedback.models import Answer, AnswerDay, StaffRating, StaffRatingDay, SurveyDay, SurveyResponse
 from apps.orgs import roles
 from apps.orgs.models import Counter, OrgUnit, Staff
 from tests.factories import (
@@ -42,6 +42,11 @@ def _ticket(unit):
     return QueueTicket.objects.create(unit=unit, day=timezone.localdate(), number=QueueTicket.objects.count() + 1)
 
 
+def _rollup(model, unit, write):
+    write()
+    return model.objects.get(unit=unit)
+
+
 # Every model bound to an org unit, with a factory that makes one in a given unit. A new
 # unit-bound model must be added here, or test_every_unit_bound_model_is_covered fails.
 UNIT_BOUND_FACTORIES = {
@@ -58,6 +63,14 @@ UNIT_BOUND_FACTORIES = {
     Case: lambda unit: registered_case(unit=unit),
     CaseResponse: lambda unit: case_respond(case=registered_case(unit=unit), by=None, outcome="resolved", text="پاسخ"),
     ApiKey: lambda unit: api_key(unit=unit)[0],
+    # Daily rollups (apps.feedback.rollups), written with the ratings and questionnaires they count.
+    StaffRatingDay: lambda unit: _rollup(StaffRatingDay, unit, lambda: StaffRatingFactory(code__staff__unit=unit)),
+    AnswerDay: lambda unit: _rollup(
+        AnswerDay, unit, lambda: AnswerFactory(response__request=registered_request(unit=unit))
+    ),
+    SurveyDay: lambda unit: _rollup(
+        SurveyDay, unit, lambda: SurveyResponseFactory(request=registered_request(unit=unit))
+    ),
     MeetingSchedule: lambda unit: MeetingSchedule.objects.create(
         official=StaffFactory(unit=unit), unit=unit, weekday=0, start=dt.time(9), end=dt.time(11), place="دفتر",
     ),
