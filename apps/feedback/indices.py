@@ -150,6 +150,22 @@ def answers_in_scope(
     qs = Answer.objects.all()
     if user is not None:
         qs = scope_queryset(qs, user, unit_field="unit")
+    qs = _where(qs, service=service, unit=unit, body=body, county=county)
+    if province is not None:
+        qs = qs.filter(province_id=_pk(province))
+    if period is not None:
+        qs = qs.filter(
+            submitted_at__gte=_tehran_midnight(period.start),
+            submitted_at__lt=_tehran_midnight(period.end + dt.timedelta(days=1)),
+        )
+    if questionnaire is not None:
+        qs = qs.filter(question__questionnaire_id=_pk(questionnaire))
+    return qs
+
+
+def _where(qs: QuerySet, *, service, unit, body, county) -> QuerySet:
+    """The copied service / unit subtree / body / county filters that raw answers and their daily
+    rollups share (both carry the same columns)."""
     if service is not None:
         qs = qs.filter(service_id=_pk(service))
     if unit is not None:
@@ -163,15 +179,6 @@ def answers_in_scope(
         qs = qs.filter(body_id=_pk(body))
     if county is not None:
         qs = qs.filter(county_id=_pk(county))
-    if province is not None:
-        qs = qs.filter(province_id=_pk(province))
-    if period is not None:
-        qs = qs.filter(
-            submitted_at__gte=_tehran_midnight(period.start),
-            submitted_at__lt=_tehran_midnight(period.end + dt.timedelta(days=1)),
-        )
-    if questionnaire is not None:
-        qs = qs.filter(question__questionnaire_id=_pk(questionnaire))
     return qs
 
 
@@ -208,19 +215,7 @@ def answer_rollups_in_scope(
         qs = AnswerDay.objects.all()
         if user is not None:
             qs = scope_queryset(qs, user, unit_field="unit")
-        if service is not None:
-            qs = qs.filter(service_id=_pk(service))
-        if unit is not None:
-            path = (
-                unit.path
-                if isinstance(unit, OrgUnit)
-                else OrgUnit.objects.values_list("path", flat=True).get(pk=unit)
-            )
-            qs = qs.filter(unit__path__startswith=path)
-        if body is not None:
-            qs = qs.filter(body_id=_pk(body))
-        if county is not None:
-            qs = qs.filter(county_id=_pk(county))
+        qs = _where(qs, service=service, unit=unit, body=body, county=county)
     if province is not None:
         qs = qs.filter(province_id=_pk(province))
     if period is not None:

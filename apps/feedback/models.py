@@ -243,6 +243,12 @@ class StaffRating(models.Model):
 # rather than by refusing a citizen's rating.
 
 
+def by_place_and_day() -> list[models.Index]:
+    """The indexes of a per-unit daily rollup: the dashboards read a province, a body, a unit or the
+    country over a range of days."""
+    return [models.Index(fields=[*place, "day"]) for place in (["province"], ["body"], ["unit"], [])]
+
+
 class StaffRatingDay(models.Model):
     """The ratings of one employee given on one Tehran day while serving in one unit."""
 
@@ -267,12 +273,7 @@ class StaffRatingDay(models.Model):
         verbose_name = _("daily staff ratings")
         verbose_name_plural = _("daily staff ratings")
         constraints = [models.UniqueConstraint(fields=["day", "staff", "unit"], name="staffratingday_key")]
-        indexes = [
-            models.Index(fields=["province", "day"]),
-            models.Index(fields=["body", "day"]),
-            models.Index(fields=["unit", "day"]),
-            models.Index(fields=["day"]),
-        ]
+        indexes = by_place_and_day()
 
     def __str__(self) -> str:
         return f"{self.day} staff {self.staff_id} @ {self.unit_id}: {self.count}"
@@ -293,12 +294,7 @@ class AnswerDay(WhereItBelongs):
         constraints = [
             models.UniqueConstraint(fields=["day", "unit", "service", "question"], name="answerday_key")
         ]
-        indexes = [
-            models.Index(fields=["province", "day"]),
-            models.Index(fields=["body", "day"]),
-            models.Index(fields=["unit", "day"]),
-            models.Index(fields=["day"]),
-        ]
+        indexes = by_place_and_day()
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} service {self.service_id} q{self.question_id}: {self.count}"
@@ -350,12 +346,7 @@ class SurveyDay(WhereItBelongs):
         verbose_name = _("daily questionnaires")
         verbose_name_plural = _("daily questionnaires")
         constraints = [models.UniqueConstraint(fields=["day", "unit", "service"], name="surveyday_key")]
-        indexes = [
-            models.Index(fields=["province", "day"]),
-            models.Index(fields=["body", "day"]),
-            models.Index(fields=["unit", "day"]),
-            models.Index(fields=["day"]),
-        ]
+        indexes = by_place_and_day()
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} service {self.service_id}: {self.count}"
