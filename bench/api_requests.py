@@ -13,7 +13,6 @@ load. Times are in-process (Django's test client), without the network.
 import argparse
 import os
 import random
-import statistics
 import sys
 from pathlib import Path
 
@@ -25,26 +24,12 @@ import django
 
 django.setup()
 
-import time  # noqa: E402
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-
-def measure(client: Client, url, runs: int, **headers) -> tuple[float, float, set[int]]:
-    times, counts = [], set()
-    for _ in range(runs):
-        reset_queries()  # DEBUG keeps at most 9000 queries; past that the capture cannot count
-        with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            response = client.get(url() if callable(url) else url, **headers)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code, response.content[:300])
-        counts.add(len(ctx.captured_queries))
-    times.sort()
-    return statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)], counts
+from bench.desk_load import load, measure, real_codes  # noqa: E402
 
 
 def main() -> None:
@@ -57,8 +42,6 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with synthetic data).")
     call_command("migrate", verbosity=0)
     if not args.skip_load:
-        from bench.desk_load import load
-
         load(args.requests)
     from django.conf import settings
 
@@ -72,17 +55,10 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM desk_servicerequest")
         total = cur.fetchone()[0]
-        # Loaded codes carry no check digit; a sample gets real ones, as a registered request has.
-        from apps.desk.tracking import tracking_code_new
-
-        cur.execute("SELECT id FROM desk_servicerequest ORDER BY random() LIMIT 300")
-        codes = []
-        for (pk,) in cur.fetchall():
-            codes.append(tracking_code_new())
-            cur.execute("UPDATE desk_servicerequest SET tracking_code = %s WHERE id = %s", [codes[-1], pk])
         cur.execute("SELECT DISTINCT s.code FROM catalog_subservice s JOIN desk_servicerequest r ON r.service_id = s.id "
                     "LIMIT 1")
         service_code = cur.fetchone()[0]
+    codes = real_codes()
     client = Client()
     key = {"HTTP_AUTHORIZATION": f"Api-Key {raw}"}
     rows = [
