@@ -167,7 +167,8 @@ class RequestCreateMultipartSerializer(RequestCreateSerializer):
         help_text=_('JSON text: [{"document": 12, "received": true}, …]'),
     )
     doc_id_file = serializers.FileField(
-        required=False, help_text=_("One field per document: doc_<document id>_file (this name is a placeholder)."),
+        required=False, help_text=_("Stands for one field per document, named doc_<document id>_file (the document's id "
+                    "from the catalog)."),
     )
 
 
