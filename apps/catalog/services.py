@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from apps.catalog.models import SubService
+from apps.core import pagecache
 from apps.core.services import change_record, model_snapshot
 
 # The inline rows that make up a service's information document, by related name.
@@ -95,6 +96,8 @@ def _import_part_sync(service: SubService, part: str, rows: list[dict], *, new: 
         manager.model.objects.bulk_update(changed, sorted(changed_fields))
     if created:
         manager.model.objects.bulk_create(created)
+    if changed or created:
+        pagecache.bump("public")  # bulk writes send no signal
     return bool(surplus or changed or created)
 
 

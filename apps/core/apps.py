@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from apps.core import audit_trail, signals  # noqa: F401  (connects the receivers)
+        from apps.core import audit_trail, signals
 
         audit_trail.connect()
+        signals.page_versions_connect()

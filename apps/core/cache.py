@@ -9,14 +9,22 @@ costs only some precision: rate limits count per process for a few seconds, cach
 After a failure Redis is left alone for `RETRY_SECONDS` (a circuit breaker): a stopped Redis answers
 "connection refused" at once, but a Redis that does not answer at all would otherwise cost the
 socket timeout on every call.
+
+Round trips are what a public page pays for: Django's client builds a new redis.Redis object on every
+call and asks EXISTS before every INCR, and django_ratelimit counts a hit with add() then incr(). Here
+each process keeps one client per server, incr() is one script, and a rate-limit count (an add() of 1
+under django_ratelimit's key prefix) is one INCR + EXPIRE script whose result the incr() that
+django_ratelimit sends next answers without asking Redis again.
 """
 
 import logging
 import threading
 import time
 
+from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -32,6 +40,45 @@ _OPERATIONS = (
 )
 
 
+# INCRBY only if the key exists (Django's incr raises ValueError for a missing key), in one round trip.
+_INCR_EXISTING = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end"
+)
+# A counter of a rate-limit window: the first hit creates it with its expiry.
+_COUNT = (
+    "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+)
+
+
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client with one redis.Redis (and its scripts) per server for the process."""
+
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._client(connection_pool=self._get_connection_pool(write))
+            client.portal_scripts = {
+                "incr": client.register_script(_INCR_EXISTING),
+                "count": client.register_script(_COUNT),
+            }
+            self._clients[index] = client
+        return client
+
+    def incr(self, key, delta):
+        value = self.get_client(key, write=True).portal_scripts["incr"](keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
+
+    def count(self, key, timeout) -> int:
+        return self.get_client(key, write=True).portal_scripts["count"](keys=[key], args=[timeout])
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache that falls back to process memory while Redis is unreachable."""
 
@@ -44,6 +91,10 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 1.0)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClientRedisCacheClient
+        # Counts read by add() for the incr() that django_ratelimit sends right after (per thread:
+        # Django keeps a cache object per thread).
+        self._counted: dict[str, int] = {}
         self._fallback = LocMemCache(
             f"resilient-fallback-{id(self)}",
             {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": 20000}},
@@ -90,3 +141,40 @@ def _resilient(name: str):
 
 for _name in _OPERATIONS:
     setattr(ResilientRedisCache, _name, _resilient(_name))
+
+
+_plain_add, _plain_incr = ResilientRedisCache.add, ResilientRedisCache.incr
+
+
+def _add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    """add(); for a rate-limit counter's first count, the count itself in one round trip (see above)."""
+    if value != 1 or not str(key).startswith(getattr(settings, "RATELIMIT_CACHE_PREFIX", "rl:")):
+        return _plain_add(self, key, value, timeout, version)
+    seconds = self.get_backend_timeout(timeout) or 0
+    count = None
+    if not self.degraded:
+        try:
+            count = self._cache.count(self.make_and_validate_key(key, version=version), max(int(seconds), 1))
+        except UNREACHABLE as exc:
+            self._trip("add", exc)
+    if count is None:
+        if self._fallback.add(key, 1, timeout, version):
+            return True
+        count = self._fallback.incr(key, 1, version)
+    if count == 1:
+        return True
+    if len(self._counted) > 1000:  # never read (no incr followed): keep the memory bounded
+        self._counted.clear()
+    self._counted[key] = count
+    return False
+
+
+def _incr(self, key, delta=1, version=None):
+    """incr(); answers the count add() just read for a rate-limit counter without asking again."""
+    counted = self._counted.pop(key, None)
+    if counted is not None and delta == 1:
+        return counted
+    return _plain_incr(self, key, delta, version)
+
+
+ResilientRedisCache.add, ResilientRedisCache.incr = _add, _incr

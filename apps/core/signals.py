@@ -1,11 +1,12 @@
 """Signal receivers of the core app."""
 
+from django.apps import apps
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from apps.core import worktime
+from apps.core import pagecache, worktime
 from apps.core.models import Holiday
 from apps.orgs.models import Province
 
@@ -30,3 +31,35 @@ def twofactor_device_known(*, request, user, **kwargs) -> None:
         from apps.core.twofactor import NO_DEVICE
 
         request.session[NO_DEVICE] = not user_has_device(user, confirmed=True)
+
+
+# Which writes make which kept public pages stale (apps.core.pagecache): a request's tracking page
+# with the request, its stages and response; a rating page with its card; everything public with
+# the catalog and the organisation (names, units, staff — rare changes).
+def _request_code(row) -> str:
+    try:
+        return row.request.tracking_code
+    except Exception:  # the request was deleted with it
+        return ""
+
+
+PAGE_VERSIONS = {
+    "desk.ServiceRequest": lambda row: f"request:{row.tracking_code}",
+    "desk.RequestStage": lambda row: f"request:{_request_code(row)}",
+    "desk.Response": lambda row: f"request:{_request_code(row)}",
+    "feedback.StaffQRCode": lambda row: f"qr:{row.token}",
+}
+PUBLIC_APPS = ("catalog", "orgs")
+
+
+def public_pages_changed(*, sender, instance, **kwargs) -> None:
+    name = PAGE_VERSIONS[sender._meta.label](instance) if sender._meta.label in PAGE_VERSIONS else "public"
+    pagecache.bump(name)
+
+
+def page_versions_connect() -> None:
+    senders = [apps.get_model(label) for label in PAGE_VERSIONS]
+    senders += [model for label in PUBLIC_APPS for model in apps.get_app_config(label).get_models()]
+    for model in senders:
+        for signal in (post_save, post_delete):
+            signal.connect(public_pages_changed, sender=model, dispatch_uid=f"core_pages_{model._meta.label}")

@@ -16,6 +16,7 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.catalog import selectors
 from apps.catalog.models import Channel, ServiceType
+from apps.core import pagecache
 from apps.core.text import normalize_digits, search_query
 from apps.core.uploads import DOCUMENTS, private_file_response
 
@@ -40,8 +41,13 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/public_not_found.html", status=404)
 
 
+def _public(request: HttpRequest, **kwargs) -> list[str]:
+    return ["public"]
+
+
 @require_safe
 @ratelimit(key="ip", rate=_search_rate, block=True)
+@pagecache.public_page(_public, seconds=300)
 def service_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the published services; the bodies to browse when nothing is asked yet."""
     query = search_query(request)
@@ -77,6 +83,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@pagecache.public_page(_public, seconds=300)
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The information document of one active service (SPEC §3)."""
     try:
@@ -120,6 +127,7 @@ def _download_name(form) -> str:
 
 
 @require_safe
+@pagecache.public_page(_public, seconds=300)
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A body's published services and the counters of its desks, with what each counter serves."""
     body = selectors.public_body_list().filter(pk=pk).first()

@@ -22,6 +22,7 @@ from django_ratelimit.decorators import ratelimit
 
 from apps.catalog.models import Channel, SubService
 from apps.catalog.selectors import published_q
+from apps.core import pagecache
 from apps.core.messaging import DeliveryError
 from apps.core.pdf import pdf_response
 from apps.core.text import localize_digits
@@ -70,10 +71,17 @@ def _lookup(raw: str) -> tuple[ServiceRequest | None, str]:
     return sr, ""
 
 
+def _track_versions(request: HttpRequest) -> list[str] | None:
+    # A case's part of the page is not kept (cases are fewer, and their pages change by referral).
+    code = tracking_code_clean(request.GET.get("code", ""))
+    return None if case_code_is_case(code) else [f"request:{code}", "public"]
+
+
 @ratelimit(key="ip", rate=_track_rate, method=["GET", "HEAD", "POST"], block=True)
 @ratelimit(key="ip", rate=_verify_rate, method="POST", block=True)
 @ratelimit(key=_code_key, rate=_verify_rate, method="POST", block=True)
 @require_http_methods(["GET", "HEAD", "POST"])
+@pagecache.public_page(_track_versions, seconds=60)
 def track(request: HttpRequest) -> HttpResponse:
     """Tracking of a request or a case: status, timeline, promised date; personal data only after the
     national code."""
@@ -230,6 +238,11 @@ def mobile_confirm_step(request: HttpRequest, step: str, *, context: dict, mobil
     return None
 
 
+def _edesk_versions(request: HttpRequest, service_id: int) -> list[str]:
+    return ["public"]
+
+
+@pagecache.public_page(_edesk_versions, seconds=300)
 def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     """Online submission on the e-desk: confirm the mobile by a one-time code, then the intake form.
     Nothing typed or attached is lost when the confirmation runs out: it is kept and offered again

@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
+from apps.core import pagecache
 from apps.core.access import get_or_404, role_required
 from apps.core.filejobs import file_job_start
 from apps.core.models import FileJob
@@ -521,14 +522,21 @@ def _card_invalid(request: HttpRequest) -> HttpResponse:
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     """The page a scanned card opens: who served you, five levels, optional comment, tracking code
     and mobile. One rating per employee per device and per mobile per day."""
+    device_id, is_new = _device(request)
+    device_key = _device_key(request, device_id, is_new)
+    if request.method != "POST" and pagecache.cacheable(request) and is_new:
+        # A first visit (no device cookie yet) sees the empty form, from the cache. A device that
+        # rated has its cookie and is told so by the page below; one that refuses cookies is told
+        # when it sends (the rule is checked on every rating, by device and by mobile).
+        response = pagecache.cached_page(
+            request, (f"qr:{token}", "public"), seconds=300, build=lambda: _rate_form_page(request, token)
+        )
+        return _with_device_cookie(response, device_id, is_new) if response.status_code == 200 else response
     code = qr.qr_code_live(token)
     if code is None:
         return _card_invalid(request)
-    member = code.staff
-    device_id, is_new = _device(request)
-    device_key = _device_key(request, device_id, is_new)
-    context = {"code": code, "member": member, "already": False, "has_photo": bool(member.photo)}
     form = RatingForm(request.POST or None)
+    already = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -541,15 +549,31 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
                 mobile=data["mobile"],
             )
         except services.AlreadyRated:
-            context["already"] = True
+            already = True
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             return _with_device_cookie(redirect("rate_thanks", token=token), device_id, is_new)
     elif request.method == "GET":
-        context["already"] = ratings.staff_rated_today(staff=member, device_key=device_key)
-    context.update(form=form, levels=_levels(), selected=str(form["score"].value() or ""))
-    return _with_device_cookie(render(request, "feedback/rate_form.html", context), device_id, is_new)
+        already = ratings.staff_rated_today(staff=code.staff, device_key=device_key)
+    return _with_device_cookie(_rate_page(request, code, form, already=already), device_id, is_new)
+
+
+def _rate_page(request: HttpRequest, code, form: RatingForm, *, already: bool) -> HttpResponse:
+    member = code.staff
+    context = {
+        "code": code, "member": member, "already": already, "has_photo": bool(member.photo),
+        "form": form, "levels": _levels(), "selected": str(form["score"].value() or ""),
+    }
+    return render(request, "feedback/rate_form.html", context)
+
+
+def _rate_form_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The empty form of a live card; the invalid-card page otherwise."""
+    code = qr.qr_code_live(token)
+    if code is None:
+        return _card_invalid(request)
+    return _rate_page(request, code, RatingForm(), already=False)
 
 
 @require_safe
