@@ -8,7 +8,7 @@ PORT ?= 8000
 export PORT
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test setup deps system-deps system-deps-test node-deps messages lint
+.PHONY: run test setup deps system-deps system-deps-test node-deps messages lint bench-public
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -47,3 +47,8 @@ messages: deps system-deps
 
 lint: deps
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# The public pages under wrk beside a bare Django view and django-helpdesk (not part of `make test`).
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--install-helpdesk" the first time, or "--only /track/".
+bench-public: deps
+	$(PY) bench/public_pages.py $(BENCH_ARGS)
