@@ -6,7 +6,7 @@ bare Django view that answers the same bytes and with django-helpdesk 2.6.1's pu
     .venv/bin/python bench/public_pages.py --only /track/ --duration 5 --rounds 1
 
 Every server runs as production runs the portal, on this host: gunicorn with config/gunicorn.py
-(WEB_CONCURRENCY=2 sync workers, the same worker recycling), DEBUG=0, PostgreSQL at 127.0.0.1:5432,
+(WEB_CONCURRENCY=2 sync workers, the app preloaded, the same worker recycling), DEBUG=0, PostgreSQL at 127.0.0.1:5432,
 plain HTTP on 127.0.0.1 (SECURE_SSL_REDIRECT=0) and the access log off.
 
 - the portal: static files built by `scripts/build.sh assets`, a database of its own
@@ -30,8 +30,8 @@ Each page is first checked with curl (200 and the page it should be); then `wrk 
 of the rounds. Any answer that is not 2xx or 3xx, a socket error or an answer slower than 10 s makes
 the figures of that page meaningless: it is flagged and the script exits 1.
 
-config/gunicorn.py recycles a worker after about 2,000 requests, as production does; at the bare
-view's rate that is every few seconds, and its p99 is then the time a new worker takes to boot.
+config/gunicorn.py recycles a worker after about 100,000 requests, as production does (the master
+replaces it about a second later, so each recycle costs the node one worker for a second);
 GUNICORN_MAX_REQUESTS=0 in the environment turns recycling off for all three servers.
 """
 

@@ -3,6 +3,7 @@ from django.core.cache import cache
 
 from apps.core import messaging
 from apps.orgs import roles
+from tests import server_time
 from tests.factories import OrgUnitFactory, staff_user
 
 
@@ -37,6 +38,27 @@ def supervisor(unit):
 @pytest.fixture
 def officer(unit):
     return staff_user(roles.UNIT_OFFICER, unit=unit)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _server_time_limited():
+    """Every request of the suite is timed (tests/server_time.py), for the client and live servers."""
+    from django.conf import settings
+
+    previous = settings.MIDDLEWARE
+    settings.MIDDLEWARE = ["tests.server_time.ServerTimeLimit", *previous]
+    yield
+    settings.MIDDLEWARE = previous
+
+
+@pytest.fixture(autouse=True)
+def _no_slow_request(_server_time_limited):
+    server_time.slow.clear()
+    yield
+    if server_time.slow:
+        found = list(server_time.slow)
+        server_time.slow.clear()
+        pytest.fail(f"a web request took more than {server_time.LIMIT_SECONDS} s: " + "; ".join(found))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -45,7 +45,6 @@ class Page:
     status: int
     content: bytes
     headers: tuple[tuple[str, str], ...]
-    versions: tuple[str, ...]
 
 
 def cacheable(request: HttpRequest) -> bool:
@@ -133,9 +132,20 @@ def _version_key(name: str) -> str:
     return "pv:" + name
 
 
-def _lookup(key: str, names: tuple[str, ...]) -> tuple[Page | None, tuple[str, ...]]:
-    """The kept page if it was built on the current versions, and the current versions (one round
-    trip; a version that is missing is created, so a page kept before it expired is never current)."""
+def fragment(key: str, names: Iterable[str], build: Callable[[], str], *, seconds: int) -> str:
+    """A piece of a page that is the same for every visitor (a questionnaire's blank questions), kept
+    under `key` while the versions `names` are unchanged; one round trip when it is kept."""
+    key, names = "fragment:" + key, tuple(names)
+    kept, current = _lookup(key, names, kind=str)
+    if kept is None:
+        kept = build()
+        cache.set(key, (current, kept), seconds)
+    return kept
+
+
+def _lookup(key: str, names: tuple[str, ...], *, kind=None) -> tuple:
+    """The kept value if it was built on the current versions, and the current versions (one round
+    trip; a version that is missing is created, so a value kept before it expired is never current)."""
     found = cache.get_many([key, *map(_version_key, names)])
     current = []
     for name in names:
@@ -145,9 +155,9 @@ def _lookup(key: str, names: tuple[str, ...]) -> tuple[Page | None, tuple[str, .
             if not cache.add(_version_key(name), value, VERSION_SECONDS):
                 value = cache.get(_version_key(name)) or value
         current.append(value)
-    page = found.get(key)
-    if isinstance(page, Page) and page.versions == tuple(current):
-        return page, tuple(current)
+    kept = found.get(key)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == tuple(current) and isinstance(kept[1], kind or Page):
+        return kept[1], tuple(current)
     return None, tuple(current)
 
 
@@ -165,6 +175,6 @@ def _keep(
     ):
         return None
     headers = tuple((name, response[name]) for name in _KEPT_HEADERS if response.has_header(name))
-    page = Page(status=200, content=response.content, headers=headers, versions=versions)
-    cache.set(key, page, seconds)
+    page = Page(status=200, content=response.content, headers=headers)
+    cache.set(key, (versions, page), seconds)
     return page

@@ -48,6 +48,9 @@ PAGE_VERSIONS = {
     "desk.RequestStage": lambda row: f"request:{_request_code(row)}",
     "desk.Response": lambda row: f"request:{_request_code(row)}",
     "feedback.StaffQRCode": lambda row: f"qr:{row.token}",
+    "feedback.Questionnaire": lambda row: "questionnaire",
+    "feedback.Axis": lambda row: "questionnaire",
+    "feedback.Question": lambda row: "questionnaire",
 }
 PUBLIC_APPS = ("catalog", "orgs")
 

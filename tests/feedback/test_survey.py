@@ -438,3 +438,28 @@ def test_an_answered_version_is_read_only_in_the_admin_and_revises_into_an_edita
     changelist = reverse("admin:feedback_questionnaire_changelist")
     client.post(changelist, {"action": "activate_selected", "_selected_action": [v2.pk]})
     assert Questionnaire.objects.get(active=True) == v2
+
+
+def test_the_blank_questions_are_rendered_once_per_version_and_a_changed_question_shows(client):
+    sr = answered_request()
+    _confirm_national_code(client, sr)
+    url = reverse("feedback:survey", args=[sr.tracking_code])
+
+    def rendered_questions(page) -> bool:
+        return "feedback/survey_questions.html" in [t.name for t in page.templates]
+
+    first = client.get(url)
+    assert rendered_questions(first)
+    again = client.get(url)
+    assert not rendered_questions(again)  # kept: the same sixteen rows for every citizen
+    assert again.content.decode().count('type="radio"') >= 16 * 5
+
+    question = Question.objects.filter(questionnaire__active=True).get(number=3)
+    question.text = "آیا کارمند با حوصله پاسخ داد؟"
+    question.save()
+    changed = client.get(url)
+    assert rendered_questions(changed)
+    assert "آیا کارمند با حوصله پاسخ داد؟" in changed.content.decode()
+
+    bound = client.post(url, _form_data(q7=""))  # a form with errors is the citizen's own
+    assert rendered_questions(bound)

@@ -12,12 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from apps.core import pagecache
 from apps.core.access import get_or_404 as _get_or_404
 from apps.core.access import role_required
 from apps.core.pdf import pdf_response, render_pdf
@@ -92,7 +96,21 @@ def survey(request: HttpRequest, code: str) -> HttpResponse:
         else:
             return redirect("feedback:survey_thanks", code=sr.tracking_code)
     context.update(form=form, questionnaire=questionnaire, today=timezone.now())
+    if not form.is_bound:
+        context["questions_html"] = _blank_questions(form)
     return render(request, "feedback/survey_form.html", context)
+
+
+def _blank_questions(form: SurveyForm) -> str:
+    """The questions of the active version as every citizen first sees them, rendered once per version
+    and language (sixteen rows of five choices are most of the page's cost)."""
+    key = f"survey-questions:{form.questionnaire.pk}:{get_language()}"
+    return mark_safe(  # noqa: S308 - the template's own output, escaped when it was rendered
+        pagecache.fragment(
+            key, ["questionnaire"], lambda: render_to_string("feedback/survey_questions.html", {"form": form}),
+            seconds=3600,
+        )
+    )
 
 
 def survey_thanks(request: HttpRequest, code: str) -> HttpResponse:
