@@ -41,6 +41,7 @@ PRODUCERS = {
     FileJob.Kind.QR_CARDS: "apps.feedback.qr.qr_cards_produce",
     FileJob.Kind.CATALOG_EXPORT: "apps.catalog.excel.catalog_export_produce",
     FileJob.Kind.DASHBOARD_EXPORT: "apps.feedback.views.dashboards.dashboard_export_produce",
+    FileJob.Kind.AUDIT_FORM: "apps.audits.views.audit_forms.audit_form_produce",
 }
 
 # Progress is written at most this often (a row update each time), and always at the end.

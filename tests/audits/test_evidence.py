@@ -13,6 +13,7 @@ from apps.audits.models import AuditEvidence, AuditForm, AuditSpaceItem
 from apps.core.models import ChangeRecord
 from tests.audits.test_views import _post_data
 from tests.factories import audit_round_opened
+from tests.filejobs import file_by_job
 from tests.pdf_utils import keep_pdf, pdf_text, reads
 
 RATED = {item: {"body_rating": "good", "body_note": ""} for item in AuditSpaceItem.Item.values}
@@ -140,7 +141,7 @@ def test_the_evaluator_removes_a_file_while_evaluating_and_the_supervisor_cannot
     assert ChangeRecord.objects.filter(action="evidence_removed", object_id=str(form.pk)).count() == 1
 
 
-def test_the_form_pdf_lists_the_evidence_as_an_annex(client, submitted):
+def test_the_form_pdf_lists_the_evidence_as_an_annex(client, submitted, django_capture_on_commit_callbacks):
     org, form = submitted
     services.audit_evidence_add(
         form=form, by=org.auditor, file=_clean(_photo()), section=2, caption="باجه سالمندان"
@@ -150,7 +151,7 @@ def test_the_form_pdf_lists_the_evidence_as_an_annex(client, submitted):
     )
     client.force_login(org.supervisor.user)
 
-    pdf = client.get(_url("form_pdf", form)).content
+    _response, pdf = file_by_job(client, _url("form_pdf", form), django_capture_on_commit_callbacks)
     keep_pdf(pdf, "audit-form-evidence")
     text = pdf_text(pdf)
 
@@ -161,10 +162,12 @@ def test_the_form_pdf_lists_the_evidence_as_an_annex(client, submitted):
     assert "PDF" in text
 
 
-def test_the_form_pdf_has_no_evidence_annex_without_evidence(client, submitted):
+def test_the_form_pdf_has_no_evidence_annex_without_evidence(
+    client, submitted, django_capture_on_commit_callbacks
+):
     org, form = submitted
     client.force_login(org.supervisor.user)
-    text = pdf_text(client.get(_url("form_pdf", form)).content)
+    text = pdf_text(file_by_job(client, _url("form_pdf", form), django_capture_on_commit_callbacks)[1])
     assert not reads(text, "مستندات و تصاویر بازدید")
 
 

@@ -11,6 +11,7 @@ from apps.audits.models import AuditForm, AuditSpaceItem
 from apps.core.models import ChangeRecord
 from apps.orgs import roles
 from tests.factories import BodyFactory, OrgUnitFactory, SubServiceFactory, audit_round_opened, staff_user
+from tests.filejobs import file_by_job
 from tests.pdf_utils import keep_pdf, pdf_page_size_mm, pdf_text, reads
 
 RATED = {item: {"body_rating": "good", "body_note": ""} for item in AuditSpaceItem.Item.values}
@@ -93,8 +94,9 @@ def test_a_provincial_auditor_of_another_province_gets_404_on_the_form(client, o
     form = _form(opened.unit)
     client.force_login(opened.other_auditor.user)
 
-    for name in ("form_detail", "form_pdf", "form_history"):
+    for name in ("form_detail", "form_history"):
         assert client.get(_url(name, form)).status_code == 404
+    assert client.post(_url("form_pdf", form)).status_code == 404
     assert client.post(_url("form_detail", form), {"action": "evaluate"}).status_code == 404
 
 
@@ -283,19 +285,20 @@ def test_a_national_auditor_sees_but_does_not_evaluate_provincial_forms(client, 
 # --- PDF and history ----------------------------------------------------------------------------
 
 
-def test_the_pdf_prints_the_body_the_section_1_rows_and_the_found_false_marks(client, opened):
+def test_the_pdf_prints_the_body_the_section_1_rows_and_the_found_false_marks(
+    client, opened, django_capture_on_commit_callbacks
+):
     org = opened
     form = _submit(org)
     out = form.rows.get(code="OUT")
     services.audit_form_evaluation_update(form=form, by=org.auditor, rows={out.pk: {"channel_false": True}})
     client.force_login(org.auditor.user)
 
-    response = client.get(_url("form_pdf", form))
+    response, pdf = file_by_job(client, _url("form_pdf", form), django_capture_on_commit_callbacks)
 
-    assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    keep_pdf(response.content, "audit-form")
-    text = pdf_text(response.content)
+    keep_pdf(pdf, "audit-form")
+    text = pdf_text(pdf)
     assert reads(text, org.body.name_fa)
     assert reads(text, org.ministry.name_fa)
     for row in form.rows.all():
@@ -304,7 +307,7 @@ def test_the_pdf_prints_the_body_the_section_1_rows_and_the_found_false_marks(cl
     assert reads(text, "فرم ارزیابی استقرار میز خدمت")
     assert reads(text, org.supervisor.full_name)
     assert reads(text, org.auditor.full_name)
-    width, height = pdf_page_size_mm(response.content)
+    width, height = pdf_page_size_mm(pdf)
     assert width > height  # A4 landscape
 
 

@@ -29,23 +29,11 @@ from tests.factories import (
     WorkflowStageFactory,
     staff_user,
 )
+from tests.filejobs import download, job_of
 from tests.i18n import fa
 from tests.pdf_utils import pdf_text, reads
 
 pytestmark = pytest.mark.django_db
-
-
-def _job_of(response) -> FileJob:
-    assert response.status_code == 302, response.status_code
-    path = response["Location"]
-    assert path.startswith("/jobs/"), path
-    return FileJob.objects.get(pk=path.strip("/").split("/")[1])
-
-
-def _download(client, job: FileJob) -> bytes:
-    response = client.get(reverse("core:file_job_file", args=[job.pk]))
-    assert response.status_code == 200
-    return response, b"".join(response.streaming_content)
 
 
 def test_a_units_200_cards_are_made_by_a_job_and_downloaded_by_the_clerk_alone(
@@ -63,7 +51,7 @@ def test_a_units_200_cards_are_made_by_a_job_and_downloaded_by_the_clerk_alone(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("feedback:qr_cards_pdf"), {"unit": clerk.unit.pk})
-    job = _job_of(response)
+    job = job_of(response)
     job.refresh_from_db()
     assert (job.kind, job.state, job.requested_by_id) == (
         FileJob.Kind.QR_CARDS,
@@ -81,10 +69,10 @@ def test_a_units_200_cards_are_made_by_a_job_and_downloaded_by_the_clerk_alone(
     assert reverse("core:file_job_file", args=[job.pk]) in html
     assert fa("Download the file") in html
 
-    download, pdf = _download(client, job)
-    assert download["Content-Type"] == "application/pdf"
-    assert download["Content-Disposition"] == f'attachment; filename="qr-cards-unit-{clerk.unit.pk}.pdf"'
-    assert download["X-Content-Type-Options"] == "nosniff"
+    served, pdf = download(client, job)
+    assert served["Content-Type"] == "application/pdf"
+    assert served["Content-Disposition"] == f'attachment; filename="qr-cards-unit-{clerk.unit.pk}.pdf"'
+    assert served["X-Content-Type-Options"] == "nosniff"
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 20
     text = pdf_text(pdf)
@@ -214,7 +202,7 @@ def test_a_catalog_over_the_threshold_is_exported_by_a_job_with_every_row(
     assert not FileJob.objects.exists()  # a GET starts nothing
 
     with django_capture_on_commit_callbacks(execute=True):
-        job = _job_of(client.post(url))
+        job = job_of(client.post(url))
     job.refresh_from_db()
     assert (job.kind, job.state, job.done, job.total) == (
         FileJob.Kind.CATALOG_EXPORT,
@@ -222,9 +210,9 @@ def test_a_catalog_over_the_threshold_is_exported_by_a_job_with_every_row(
         21,
         21,
     )
-    download, content = _download(client, job)
-    assert download["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert f'filename="catalog-{catalog.pk}-' in download["Content-Disposition"]
+    served, content = download(client, job)
+    assert served["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert f'filename="catalog-{catalog.pk}-' in served["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(content))
     rows = {name: workbook[name].max_row - 1 for name in workbook.sheetnames}
     assert rows == {"services": 3, "stages": 6, "documents": 6, "fees": 6}

@@ -1,5 +1,7 @@
 """The bimonthly audit in the browser: the body declares, the province's auditor verifies."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -192,11 +194,18 @@ def test_supervisor_submits_and_the_provinces_auditor_verifies_with_a_channel_fo
     expect(page.locator(".mg-history > li")).to_have_count(6)
     _shot(shot, page, "audit-6-history")
 
-    pdf = page.request.get(f"{detail_url}form.pdf", timeout=60_000)
-    assert pdf.ok
-    assert pdf.headers["content-type"] == "application/pdf"
-    keep_pdf(pdf.body(), "audit-journey")
-    text = pdf_text(pdf.body())
+    # The PDF is made by a file job: the button leads to its progress page, then to the download.
+    page.goto(detail_url)
+    page.get_by_role("button", name="PDF").click()
+    page.wait_for_url("**/jobs/*/")
+    link = page.locator("a.file-job-download")
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename.endswith(f"-unit-{form.unit_id}.pdf")
+    body = Path(info.value.path()).read_bytes()
+    keep_pdf(body, "audit-journey")
+    text = pdf_text(body)
     assert reads(text, "اداره کل راه و شهرسازی استان مازندران")
     for _code, title, _channel, _reason in SERVICES:
         assert reads(text, title)

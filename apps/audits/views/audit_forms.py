@@ -34,9 +34,11 @@ from apps.audits.forms import (
 )
 from apps.audits.models import AuditEvidence, AuditForm, AuditFormVersion, AuditServiceRow, AuditSpaceItem
 from apps.core.access import get_or_404, role_required
+from apps.core.filejobs import FileJobRefused, file_job_start
 from apps.core.jalali import format_date
+from apps.core.models import FileJob
 from apps.core.paging import CappedPaginator
-from apps.core.pdf import pdf_response, render_pdf
+from apps.core.pdf import render_pdf
 from apps.core.services import change_history
 from apps.core.templatetags.portal import digits
 from apps.core.text import search_query
@@ -526,11 +528,25 @@ def _form_save(
 
 
 @role_required(*selectors.AUDIT_ROLES)
+@require_POST
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """Annex 2 printed: the header and the tables of §1–§6, A4 landscape."""
+    """Annex 2 printed: the header and the tables of §1–§6, A4 landscape — made by a file job (a form
+    of many services takes a second or more to lay out), then downloaded from its progress page."""
     form = get_or_404(selectors.audit_form_get, user=request.user, pk=pk)
-    pdf = audit_form_pdf_bytes(form, request=request)
-    return pdf_response(pdf, f"audit-{form.round.year}-{form.round.number}-unit-{form.unit_id}.pdf")
+    job = file_job_start(kind=FileJob.Kind.AUDIT_FORM, user=request.user, params={"form": form.pk})
+    return redirect("core:file_job", pk=job.pk)
+
+
+def audit_form_produce(*, job: FileJob, out, progress) -> str:
+    """The file job of form_pdf: the form read again in the scope of the one who asked."""
+    try:
+        form = selectors.audit_form_get(user=job.requested_by, pk=job.params["form"])
+    except AuditForm.DoesNotExist as exc:
+        raise FileJobRefused(_("This audit form is no longer yours to read.")) from exc
+    progress(0, 1)
+    out.write(audit_form_pdf_bytes(form))
+    progress(1, 1)
+    return f"audit-{form.round.year}-{form.round.number}-unit-{form.unit_id}.pdf"
 
 
 def audit_form_pdf_bytes(form: AuditForm, *, request=None) -> bytes:
