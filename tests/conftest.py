@@ -42,8 +42,13 @@ def officer(unit):
 
 @pytest.fixture(autouse=True, scope="session")
 def _server_time_limited():
-    """Every request of the suite is timed (tests/server_time.py), for the client and live servers."""
+    """Every request of the suite is timed (tests/server_time.py), for the client and live servers,
+    in a process warmed up as gunicorn's workers are (WeasyPrint's fonts loaded: config/wsgi.py)."""
     from django.conf import settings
+
+    from apps.core import pdf
+
+    pdf.warm_up()
 
     previous = settings.MIDDLEWARE
     settings.MIDDLEWARE = ["tests.server_time.ServerTimeLimit", *previous]

@@ -132,15 +132,15 @@ def _version_key(name: str) -> str:
     return "pv:" + name
 
 
-def fragment(key: str, names: Iterable[str], build: Callable[[], str], *, seconds: int) -> str:
-    """A piece of a page that is the same for every visitor (a questionnaire's blank questions), kept
-    under `key` while the versions `names` are unchanged; one round trip when it is kept."""
-    key, names = "fragment:" + key, tuple(names)
-    kept, current = _lookup(key, names, kind=str)
-    if kept is None:
-        kept = build()
-        cache.set(key, (current, kept), seconds)
-    return kept
+def kept(key: str, names: Iterable[str], build: Callable[[], object], *, seconds: int):
+    """A value that is the same for every visitor (a questionnaire's blank questions, the version on
+    offer), kept under `key` while the versions `names` are unchanged; one round trip when kept."""
+    key, names = "kept:" + key, tuple(names)
+    value, current = _lookup(key, names, kind=object)
+    if value is None:
+        value = build()
+        cache.set(key, (current, value), seconds)
+    return value
 
 
 def _lookup(key: str, names: tuple[str, ...], *, kind=None) -> tuple:

@@ -99,6 +99,12 @@ def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
     return pdf
 
 
+def warm_up() -> None:
+    """Load WeasyPrint's text engine and the portal's fonts once (about a second, paid otherwise by the
+    first document a process prints): gunicorn's master calls it before forking (config/wsgi.py)."""
+    render_pdf("pdf/base.html", {})
+
+
 def ascii_filename(filename: str) -> str:
     """A download name every browser keeps as is: ASCII letters, digits, dot, dash, underscore."""
     name = unicodedata.normalize("NFKD", normalize_digits(filename)).encode("ascii", "ignore").decode()

@@ -15,6 +15,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core import pagecache
 from apps.core.services import change_record
 from apps.desk.models import ServiceRequest
 from apps.feedback import rollups
@@ -43,6 +44,13 @@ def survey_open(sr: ServiceRequest) -> bool:
     if sr.status == ServiceRequest.Status.DELIVERED:
         return True
     return sr.status == ServiceRequest.Status.ANSWERED and sr.outcome in SURVEY_AFTER_ANSWER_OUTCOMES
+
+
+def questionnaire_shown() -> Questionnaire:
+    """questionnaire_active() for a page that only shows it (the citizen's blank form), from the cache
+    while the "questionnaire" version stands: every edit of a version and questionnaire_activate bump it.
+    What is recorded always reads questionnaire_active()."""
+    return pagecache.kept("questionnaire-active", ["questionnaire"], questionnaire_active, seconds=600)
 
 
 def questionnaire_active() -> Questionnaire:
@@ -225,6 +233,7 @@ def questionnaire_activate(*, questionnaire: Questionnaire, actor=None) -> Quest
     # Switch the old one off first: at most one version may be active at any moment.
     Questionnaire.objects.filter(pk__in=[q.pk for q in previous]).update(active=False)
     Questionnaire.objects.filter(pk=questionnaire.pk).update(active=True)
+    pagecache.bump("questionnaire")  # an update sends no signal
     questionnaire.active = True
     change_record(
         target=questionnaire,

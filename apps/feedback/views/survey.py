@@ -28,11 +28,12 @@ from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body
 from apps.desk import selectors as desk_selectors
 from apps.desk.models import ServiceRequest
-from apps.desk.views.public import _lookup, _verified
+from apps.desk.tracking import tracking_code_clean, tracking_code_problem
+from apps.desk.views.public import _verified
 from apps.desk.views.requests import INTAKE_ROLES
 from apps.feedback.forms import SurveyForm
 from apps.feedback.models import Axis, SurveyResponse
-from apps.feedback.services import questionnaire_active, survey_open, survey_submit
+from apps.feedback.services import questionnaire_active, questionnaire_shown, survey_open, survey_submit
 from apps.orgs.models import Body
 
 
@@ -47,7 +48,10 @@ def _submit_rate(group, request) -> str:
 
 def _citizen_request(request: HttpRequest, code: str) -> ServiceRequest | None:
     """The request behind the code, or None when the person has not confirmed the national code."""
-    sr, _error = _lookup(code)
+    code = tracking_code_clean(code)
+    sr = None
+    if not tracking_code_problem(code):
+        sr = ServiceRequest.objects.select_related("service", "unit__body").filter(tracking_code=code).first()
     if sr is None:
         raise Http404
     return sr if _verified(request, sr) else None
@@ -76,7 +80,7 @@ def survey(request: HttpRequest, code: str) -> HttpResponse:
     if not survey_open(sr):
         return render(request, "feedback/survey_closed.html", context)
     try:
-        questionnaire = questionnaire_active()
+        questionnaire = questionnaire_active() if request.method == "POST" else questionnaire_shown()
     except ValidationError:
         return render(request, "feedback/survey_closed.html", context)
     form = SurveyForm(request.POST or None, questionnaire=questionnaire)
@@ -106,7 +110,7 @@ def _blank_questions(form: SurveyForm) -> str:
     and language (sixteen rows of five choices are most of the page's cost)."""
     key = f"survey-questions:{form.questionnaire.pk}:{get_language()}"
     return mark_safe(  # noqa: S308 - the template's own output, escaped when it was rendered
-        pagecache.fragment(
+        pagecache.kept(
             key, ["questionnaire"], lambda: render_to_string("feedback/survey_questions.html", {"form": form}),
             seconds=3600,
         )
