@@ -200,6 +200,7 @@ def test_supervisor_submits_and_the_provinces_auditor_verifies_with_a_channel_fo
     page.wait_for_url("**/jobs/*/")
     link = page.locator("a.file-job-download")
     expect(link).to_be_visible()
+    _shot(shot, page, "audit-6b-pdf-job")
     with page.expect_download() as info:
         link.click()
     assert info.value.suggested_filename.endswith(f"-unit-{form.unit_id}.pdf")
