@@ -182,9 +182,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 JOBS_BACKGROUND_THREADS = env_bool("JOBS_BACKGROUND_THREADS", True)
 # Files made in the background (apps.core.filejobs: a unit's QR cards, large Excel exports) are kept
 # this long for the one who asked, then deleted. An Excel export of more rows than
-# FILE_JOBS_XLSX_ROWS is made that way instead of within the request.
+# FILE_JOBS_XLSX_ROWS is made that way instead of within the request, and so is the import of a
+# catalog workbook of more services than CATALOG_IMPORT_INLINE_SERVICES (about 20 ms a service).
 FILE_JOBS_KEEP_HOURS = int(os.environ.get("FILE_JOBS_KEEP_HOURS", "24"))
 FILE_JOBS_XLSX_ROWS = int(os.environ.get("FILE_JOBS_XLSX_ROWS", "10000"))
+CATALOG_IMPORT_INLINE_SERVICES = int(os.environ.get("CATALOG_IMPORT_INLINE_SERVICES", "50"))
 
 # Audit rounds (SPEC §6): the default deadlines of a new round in working days (an administrator may
 # change them per round), the window a returned form gets, and how many working days before a due

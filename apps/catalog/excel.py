@@ -588,7 +588,7 @@ def _plans_build(rows: dict, *, body: Body, report: ImportReport) -> dict[str, _
     return plans
 
 
-def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportReport) -> None:
+def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportReport, progress=None) -> None:
     """Import each plan without errors through `service_import`, one transaction per service."""
     good = [p for p in plans.values() if not p.failed]
     stored = {
@@ -598,7 +598,9 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
         )
     }
     outcomes: dict[str, str] = {}
-    for plan in good:
+    for done, plan in enumerate(good):
+        if progress is not None:
+            progress(done, len(good))
         if plan.fields is None and plan.code not in stored:
             # Deleted by someone else since the file was read; creating it from part rows alone
             # would make a service without a title.
@@ -633,14 +635,30 @@ def _plans_apply(plans: dict[str, _Plan], *, body: Body, by, report: ImportRepor
         report.changed = [(outcomes[s.code], s) for s in changed.only("pk", "code", "title")]
 
 
-def import_catalog(*, body: Body, file, by) -> ImportReport:
-    """Check a catalog workbook and import its good services, each in its own transaction."""
+def import_size(file) -> int:
+    """How many rows the services sheet of a workbook has (0 if it cannot be read: the import says why)."""
+    try:
+        workbook = _open_workbook(file)
+    except Exception:  # whatever a hostile or broken file makes zipfile or openpyxl raise
+        return 0
+    try:
+        found = {_key(name): name for name in workbook.sheetnames}
+        sheet = found.get(_key(SERVICES.name))
+        return max((workbook[sheet].max_row or 1) - 1, 0) if sheet else 0
+    finally:
+        workbook.close()
+        file.seek(0)
+
+
+def import_catalog(*, body: Body, file, by, progress=None) -> ImportReport:
+    """Check a catalog workbook and import its good services, each in its own transaction;
+    `progress(done, total)` is told after each service."""
     report = ImportReport()
     rows = _workbook_rows(file, report)
     if report.file_errors:
         return report
     plans = _plans_build(rows, body=body, report=report)
-    _plans_apply(plans, body=body, by=by, report=report)
+    _plans_apply(plans, body=body, by=by, report=report, progress=progress)
     report.failed_codes = sorted(p.code for p in plans.values() if p.failed)
     # A services row without a code is a service that was not imported either.
     nameless = {e.row for e in report.errors if e.sheet == SERVICES.name and not e.service_code}
@@ -648,6 +666,56 @@ def import_catalog(*, body: Body, file, by) -> ImportReport:
     order = [s.name for s in SHEETS]
     report.errors.sort(key=lambda e: (order.index(e.sheet), e.row))
     return report
+
+
+def catalog_import_produce(*, job, out, progress) -> str:
+    """The file job of a large import (apps.core.filejobs): the workbook the page kept is imported for
+    the body, in the scope of the one who asked, and deleted; the counts go in the job's message and
+    the file is the report — every service created or updated, and every row refused with why."""
+    from django.core.files.storage import default_storage
+
+    from apps.catalog import selectors
+    from apps.core.filejobs import FileJobRefused
+
+    upload = job.params["upload"]
+    try:
+        body = selectors.manage_body_list(user=job.requested_by).filter(pk=job.params["body"]).first()
+        if body is None:
+            raise FileJobRefused(_("This body's catalog is no longer yours to change."))
+        with default_storage.open(upload, "rb") as file:
+            report = import_catalog(body=body, file=file, by=job.requested_by, progress=progress)
+    finally:
+        default_storage.delete(upload)
+    if report.file_errors:
+        raise FileJobRefused(" ".join(str(e) for e in report.file_errors))
+    job.message = import_summary(report)
+    out.write(_import_report_workbook(report))
+    return f"catalog-import-{body.pk}-{timezone.localdate().isoformat()}.xlsx"
+
+
+def import_summary(report: ImportReport) -> str:
+    return digits(
+        _("%(imported)d services imported (%(created)d new, %(updated)d changed, %(unchanged)d unchanged); "
+          "%(failed)d not imported.")
+        % {"imported": report.imported, "created": report.created, "updated": report.updated,
+           "unchanged": report.unchanged, "failed": report.failed}
+    )
+
+
+def _import_report_workbook(report: ImportReport) -> bytes:
+    workbook = Workbook(write_only=True)
+    done = workbook.create_sheet(str(_("Imported")))
+    done.append([str(_("Outcome")), str(_("Code")), str(_("Title"))])
+    outcomes = {"created": _("New"), "updated": _("Changed")}
+    for outcome, service in report.changed:
+        done.append([str(outcomes.get(outcome, outcome)), service.code, ILLEGAL_CHARACTERS_RE.sub("", service.title)])
+    refused = workbook.create_sheet(str(_("Not imported")))
+    refused.append([str(_("Sheet")), str(_("Row")), str(_("Code")), str(_("Reason"))])
+    for error in report.errors:
+        refused.append([error.sheet_label, error.row, error.service_code, ILLEGAL_CHARACTERS_RE.sub("", str(error.message))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # --- writing the workbook -----------------------------------------------------------------------

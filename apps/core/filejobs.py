@@ -11,7 +11,8 @@ process (apps.core.jobs, `background=True`), so the progress page works the same
 A producer is `produce(*, job, out, progress) -> str`: it reads `job.params`, scopes every read to
 `job.requested_by` (the parameters were parsed by the page, but the job checks again), writes the
 file's bytes to `out`, calls `progress(done, total)` every batch, and returns the download name. It
-raises `FileJobRefused` with a message for the person when there is nothing to make.
+raises `FileJobRefused` with a message for the person when there is nothing to make; a summary it
+puts in `job.message` is shown beside the download (an import's counts).
 (Periodic reports have their own row and progress page, apps.reports: a report is shared, stored
 for good and reproducible; a file job is one person's download.)
 """
@@ -27,6 +28,7 @@ from typing import BinaryIO, Protocol
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -42,6 +44,7 @@ PRODUCERS = {
     FileJob.Kind.CATALOG_EXPORT: "apps.catalog.excel.catalog_export_produce",
     FileJob.Kind.DASHBOARD_EXPORT: "apps.feedback.views.dashboards.dashboard_export_produce",
     FileJob.Kind.AUDIT_FORM: "apps.audits.views.audit_forms.audit_form_produce",
+    FileJob.Kind.CATALOG_IMPORT: "apps.catalog.excel.catalog_import_produce",
 }
 
 # Progress is written at most this often (a row update each time), and always at the end.
@@ -103,9 +106,10 @@ def file_job_run(*, job_id: int) -> str:
     return _finish(job, FileJob.State.DONE)
 
 
-def _finish(job: FileJob, state: str, *, message: str = "") -> str:
+def _finish(job: FileJob, state: str, *, message: str | None = None) -> str:
     job.state = state
-    job.message = message[:300]
+    if message is not None or state != FileJob.State.DONE:
+        job.message = (message or "")[:300]
     job.finished_at = timezone.now()
     if state == FileJob.State.DONE:
         job.done = job.total = max(job.total, job.done)
@@ -119,6 +123,8 @@ def file_jobs_purge(*, now: dt.datetime | None = None) -> int:
     for job in expired:
         if job.file:
             job.file.delete(save=False)
+        if job.params.get("upload"):  # an input its job never read (the job deletes it otherwise)
+            default_storage.delete(job.params["upload"])
     with transaction.atomic():
         FileJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
     return len(expired)

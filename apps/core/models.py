@@ -118,7 +118,7 @@ def file_job_path(instance: "FileJob", filename: str) -> str:
 
 class FileJob(models.Model):
     """A file someone asked for that takes too long to make within a web request (a unit's QR cards,
-    a large Excel export, an audit form's PDF): made by a Celery task while a page shows its progress, kept in private
+    a large Excel export or import, an audit form's PDF): made by a Celery task while a page shows its progress, kept in private
     storage for the one who asked until `expires_at` (apps.core.filejobs)."""
 
     class Kind(models.TextChoices):
@@ -126,6 +126,7 @@ class FileJob(models.Model):
         CATALOG_EXPORT = "catalog_export", _("Catalog workbook")
         DASHBOARD_EXPORT = "dashboard_export", _("Satisfaction dashboard workbook")
         AUDIT_FORM = "audit_form", _("Audit form (PDF)")
+        CATALOG_IMPORT = "catalog_import", _("Catalog import")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Queued")

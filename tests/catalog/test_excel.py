@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -7,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from apps.catalog.excel import SHEETS, RowError, catalog_template, export_catalog, import_catalog
@@ -586,3 +587,64 @@ def test_text_that_looks_like_a_formula_is_exported_as_text_and_comes_back(super
     assert (report.updated, report.unchanged) == (0, 1)
     service.refresh_from_db()
     assert service.description == '=HYPERLINK("http://x.example","y")'
+
+
+# --- a large workbook: imported by a file job ------------------------------------------------------
+
+
+def test_a_workbook_over_the_threshold_is_imported_by_a_job_with_counts_and_a_report(
+    client, supervisor, body, finance, settings, django_capture_on_commit_callbacks
+):
+    """GIVEN a workbook of 6 services, one with an unknown channel, over a threshold of 5
+    WHEN the supervisor uploads it THEN the page is the job's progress page; the job imports the 5
+    good services, says so, offers a report of what was imported and refused, and deletes the upload."""
+    from django.core.files.storage import default_storage
+
+    from apps.core.models import FileJob
+    from tests.filejobs import download, job_of
+
+    settings.CATALOG_IMPORT_INLINE_SERVICES = 5
+    sheets = catalog_of(6, supervisor.unit, finance)
+    sheets["services"][3][4] = "کبوتر نامه‌بر"
+    upload = SimpleUploadedFile("catalog.xlsx", workbook_bytes(**sheets))
+    client.force_login(supervisor.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("catalog:excel_import", args=[body.pk]), {"file": upload})
+    job = job_of(response)
+    job.refresh_from_db()
+    assert (job.kind, job.state) == (FileJob.Kind.CATALOG_IMPORT, FileJob.State.DONE)
+    assert SubService.objects.filter(body=body).count() == 5
+    assert not default_storage.exists(job.params["upload"])
+    page = client.get(response["Location"]).content.decode()
+    with translation.override("fa"):
+        assert job.message in page
+    assert "۵" in job.message  # the counts, in Persian digits
+
+    served, content = download(client, job)
+    assert served["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    imported, refused = load_workbook(io.BytesIO(content)).worksheets
+    assert imported.max_row == 1 + 5
+    assert [row[1] for row in refused.iter_rows(min_row=2, values_only=True)] == [5]  # Excel row of the bad one
+
+    other = staff_user(roles.BODY_SUPERVISOR)
+    client.force_login(other.user)
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_a_job_whose_body_left_the_uploaders_scope_imports_nothing(supervisor, body, finance, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from apps.core import filejobs
+    from apps.core.models import FileJob
+
+    kept = default_storage.save("jobs/uploads/test.xlsx", ContentFile(workbook_bytes(**catalog_of(2, supervisor.unit, finance))))
+    stranger = staff_user(roles.BODY_SUPERVISOR)
+    job = FileJob.objects.create(
+        kind=FileJob.Kind.CATALOG_IMPORT, requested_by=stranger.user, params={"body": body.pk, "upload": kept},
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    assert filejobs.file_job_run(job_id=job.pk) == FileJob.State.FAILED
+    assert not SubService.objects.filter(body=body).exists()
+    assert not default_storage.exists(kept)

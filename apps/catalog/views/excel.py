@@ -1,8 +1,10 @@
 """Excel download and upload of a body's catalog, for desk supervisors and administrators."""
 
+import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -65,12 +67,22 @@ def excel_export(request: HttpRequest, body_id: int) -> HttpResponse:
 
 @role_required(roles.BODY_SUPERVISOR, roles.ADMINISTRATOR)
 def excel_import(request: HttpRequest, body_id: int) -> HttpResponse:
+    """Upload a catalog workbook: checked and imported at once, or — more than
+    CATALOG_IMPORT_INLINE_SERVICES services — by a file job whose page shows the progress, the counts
+    and the report to download."""
     body = _body_in_scope(request.user, body_id)
     report = None
     if request.method == "POST":
         form = CatalogUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            report = excel.import_catalog(body=body, file=form.cleaned_data["file"], by=request.user)
+            upload = form.cleaned_data["file"]
+            if excel.import_size(upload) > settings.CATALOG_IMPORT_INLINE_SERVICES:
+                kept = default_storage.save(f"jobs/uploads/{uuid.uuid4().hex}.xlsx", upload)
+                job = file_job_start(
+                    kind=FileJob.Kind.CATALOG_IMPORT, user=request.user, params={"body": body.pk, "upload": kept}
+                )
+                return redirect("core:file_job", pk=job.pk)
+            report = excel.import_catalog(body=body, file=upload, by=request.user)
     else:
         form = CatalogUploadForm()
     context = {"body": body, "form": form, "report": report}

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='filejob',
             name='kind',
-            field=models.CharField(choices=[('qr_cards', 'Staff QR cards'), ('catalog_export', 'Catalog workbook'), ('dashboard_export', 'Satisfaction dashboard workbook'), ('audit_form', 'Audit form (PDF)')], max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('qr_cards', 'Staff QR cards'), ('catalog_export', 'Catalog workbook'), ('dashboard_export', 'Satisfaction dashboard workbook'), ('audit_form', 'Audit form (PDF)'), ('catalog_import', 'Catalog import')], max_length=20, verbose_name='kind'),
         ),
     ]
