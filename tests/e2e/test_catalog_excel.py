@@ -161,3 +161,43 @@ def test_an_untouched_workbook_changes_nothing_and_one_changed_cell_updates_one_
     for other in (services[0], services[2]):
         page.goto(f"{live_server.url}{reverse('catalog:service_history', args=[other.pk])}")
         expect(page.locator(".mg-entry")).to_have_count(0)
+
+
+def test_a_workbook_over_the_threshold_is_imported_in_the_background_with_its_report(
+    page, live_server, login, shot, no_horizontal_overflow, catalog, tmp_path, settings
+):
+    """GIVEN the threshold at 2 services and the catalog's workbook of 3 with one title changed
+    WHEN the supervisor uploads it THEN the progress page of the import shows the counts when it is
+    done and a report workbook listing the changed service downloads from it."""
+    settings.CATALOG_IMPORT_INLINE_SERVICES = 2
+    page.set_default_timeout(WAIT)
+    page.set_viewport_size(DESKTOP)
+    body, services = catalog["body"], catalog["services"]
+    login(page, catalog["supervisor"].user)
+    page.goto(f"{live_server.url}{reverse('catalog:service_list')}")
+    with page.expect_download() as info:
+        page.click("#excel-export")
+    exported = tmp_path / "catalog.xlsx"
+    info.value.save_as(exported)
+    book = load_workbook(exported)
+    book["services"]["B3"] = "استعلام وضعیت ثبتی ملک"
+    changed = tmp_path / "catalog-changed.xlsx"
+    book.save(changed)
+
+    page.goto(f"{live_server.url}{reverse('catalog:excel_import', args=[body.pk])}")
+    page.set_input_files("#id_file", str(changed))
+    page.get_by_role("button", name=_fa("Upload and import")).click()
+    page.wait_for_url("**/jobs/*/")
+    expect(page.locator("h1")).to_have_text(_fa("Catalog import"))
+    expect(page.locator(".file-job-summary")).to_contain_text("۱ خدمت تغییریافته")
+    no_horizontal_overflow(page)
+    shot(page, "catalog-import-job-done-1280")
+    with page.expect_download() as info:
+        page.locator("a.file-job-download").click()
+    report = tmp_path / "report.xlsx"
+    info.value.save_as(report)
+    imported = load_workbook(report).worksheets[0]
+    assert [row[1:] for row in imported.iter_rows(min_row=2, values_only=True)] == [
+        (services[1].code, "استعلام وضعیت ثبتی ملک")
+    ]
+    assert SubService.objects.get(pk=services[1].pk).title == "استعلام وضعیت ثبتی ملک"
