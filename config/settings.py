@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.core.tasks.file_jobs_purge",
         "schedule": crontab(minute=os.environ.get("CRON_FILE_JOBS_PURGE_MINUTE", "45")),
     },
+    # Every 5 minutes: a file job left queued is queued again, one whose worker died is failed.
+    "file-jobs-sweep": {
+        "task": "apps.core.tasks.file_jobs_sweep",
+        "schedule": crontab(minute=os.environ.get("CRON_FILE_JOBS_SWEEP", "*/5")),
+    },
     # Daily at 01:00 Tehran: open the audit round of the current Jalali bimonth (SPEC §6), a pre-filled
     # draft form per HQ and provincial unit. Jalali months do not line up with cron's Gregorian ones,
     # so it runs every night; once the round is open a run only adds forms for units created since.

@@ -5,7 +5,8 @@ The page calls `file_job_start` and redirects to the job's progress page (/jobs/
 `apps.core.tasks.file_job_run` looks the kind up in `PRODUCERS` and calls its producer, which writes
 the file to a temporary file and reports progress as it goes; the file is then kept in private
 storage for the one who asked until `FILE_JOBS_KEEP_HOURS` have passed, when beat's
-`file-jobs-purge` deletes it with its row. Without a broker the job runs in a thread of the web
+`file-jobs-purge` deletes it with its row. Beat's `file-jobs-sweep` queues again a job whose message
+was lost and fails one whose worker died, so no progress page waits for ever. Without a broker the job runs in a thread of the web
 process (apps.core.jobs, `background=True`), so the progress page works the same.
 
 A producer is `produce(*, job, out, progress) -> str`: it reads `job.params`, scopes every read to
@@ -128,3 +129,29 @@ def file_jobs_purge(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         FileJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
     return len(expired)
+
+
+# A job still queued after this long lost its message (the broker restarted, or the web process that
+# ran it in a thread was recycled before it started): it is queued again. One "being made" after
+# REQUEUE × 6 lost its worker: it fails with a message that says to ask again. The largest jobs of
+# the portal (a thousand cards, a 2,000-service import) take under a minute.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+DEAD_AFTER = dt.timedelta(minutes=60)
+
+
+def file_jobs_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Queue again the jobs left queued, fail the ones left "being made"; returns (queued, failed)."""
+    from apps.core.tasks import file_job_run
+
+    now = now or timezone.now()
+    waiting = list(
+        FileJob.objects.filter(state=FileJob.State.PENDING, created_at__lt=now - REQUEUE_AFTER).values_list("pk", flat=True)
+    )
+    for pk in waiting:
+        enqueue_on_commit(file_job_run, background=True, job_id=pk)
+    failed = FileJob.objects.filter(state=FileJob.State.RUNNING, created_at__lt=now - DEAD_AFTER).update(
+        state=FileJob.State.FAILED,
+        message=_("The file could not be made: its work stopped halfway. Ask for it again."),
+        finished_at=now,
+    )
+    return len(waiting), failed

@@ -20,6 +20,14 @@ def file_job_run(*, job_id: int) -> str:
 
 
 @shared_task
+def file_jobs_sweep() -> tuple[int, int]:
+    """Queue again the file jobs whose message was lost; fail those whose worker died."""
+    from apps.core.filejobs import file_jobs_sweep as sweep
+
+    return sweep()
+
+
+@shared_task
 def file_jobs_purge() -> int:
     """Delete the files made in the background whose time to be downloaded is over; returns how many."""
     from apps.core.filejobs import file_jobs_purge as purge

@@ -135,6 +135,37 @@ def test_a_job_reads_only_what_its_owner_may_read(clerk, django_capture_on_commi
     assert not job.file
 
 
+def test_a_job_left_queued_is_queued_again_and_one_left_half_made_fails_with_a_reason(
+    client, clerk, django_capture_on_commit_callbacks
+):
+    """GIVEN a job queued 11 minutes ago whose message was lost and one "being made" for an hour
+    WHEN beat's sweep runs THEN the first is made, the second fails and its page says to ask again;
+    a job queued a minute ago is left alone."""
+    StaffFactory.create_batch(2, unit=clerk.unit)
+    feedback_services.staff_qr_issue_unit(unit=clerk.unit, by=clerk)
+    now = timezone.now()
+
+    def job(state, minutes_ago):
+        made = FileJob.objects.create(
+            kind=FileJob.Kind.QR_CARDS, requested_by=clerk.user, params={"unit": clerk.unit.pk}, state=state,
+            expires_at=now + dt.timedelta(hours=23),
+        )
+        FileJob.objects.filter(pk=made.pk).update(created_at=now - dt.timedelta(minutes=minutes_ago))
+        return made
+
+    lost, dead, fresh = job("pending", 11), job("running", 61), job("pending", 1)
+    from apps.core.tasks import file_jobs_sweep
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert file_jobs_sweep.apply().get() == [1, 1]
+    states = {j.pk: j.state for j in FileJob.objects.all()}
+    assert states == {lost.pk: "done", dead.pk: "failed", fresh.pk: "pending"}
+    client.force_login(clerk.user)
+    page = client.get(reverse("core:file_job", args=[dead.pk])).content.decode()
+    assert fa("The file could not be made: its work stopped halfway. Ask for it again.") in page
+    assert 'http-equiv="refresh"' not in page
+
+
 def test_expired_jobs_are_deleted_with_their_files(clerk):
     now = timezone.now()
     old = FileJob.objects.create(
