@@ -6,7 +6,9 @@ clerk dashboard.
         .venv/bin/python bench/desk_load.py --requests 1000000
 
 Rows are generated inside PostgreSQL (INSERT … SELECT generate_series), so loading a million
-requests takes minutes, not hours. Re-running with --skip-load measures an existing load.
+requests takes minutes, not hours. Re-running with --skip-load measures an existing load. With
+--scale (repeated) it loads and measures each share of --requests in turn and prints how each page's
+median grows: list pages and the tracking page should stay flat.
 """
 
 import argparse
@@ -123,40 +125,60 @@ def real_codes(n: int = 300) -> list[str]:
     return codes
 
 
+def measure_pages(runs: int) -> list[tuple[str, tuple[float, float, set[int]]]]:
+    codes = real_codes()
+    citizen, clerk, officer = Client(), Client(), Client()
+    password = os.environ.get("DEMO_PASSWORD", "miz-khedmat-1405")
+    clerk.login(username="clerk", password=password)
+    officer.login(username="officer", password=password)
+    return [
+        # Random codes among 300: mostly first visits, so the page is rendered, not read from the
+        # page cache (apps.core.pagecache), whose answer costs no query at any size.
+        ("tracking page /track/?code=", measure(citizen, lambda: f"/track/?code={random.choice(codes)}", runs)),
+        ("officer inbox /desk/inbox/", measure(officer, "/desk/inbox/", runs)),
+        ("clerk dashboard /desk/", measure(clerk, "/desk/", runs)),
+        ("request list /desk/requests/", measure(clerk, "/desk/requests/", runs)),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--scale", type=float, action="append",
+        help="a share of --requests to load and measure (repeat: --scale 0.01 --scale 0.1 --scale 1); "
+             "the growth of each page's median is printed at the end",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with synthetic data).")
     call_command("migrate", verbosity=0)
-    if not args.skip_load:
-        load(args.requests)
     from django.conf import settings
+    from django.core.cache import cache
 
     settings.RATELIMIT_ENABLE = False
-    codes = real_codes()
-
-    citizen, clerk, officer = Client(), Client(), Client()
-    password = os.environ.get("DEMO_PASSWORD", "miz-khedmat-1405")
-    clerk.login(username="clerk", password=password)
-    officer.login(username="officer", password=password)
-
-    rows = [
-        ("tracking page /track/?code=", measure(citizen, lambda: f"/track/?code={random.choice(codes)}", args.runs)),
-        ("officer inbox /desk/inbox/", measure(officer, "/desk/inbox/", args.runs)),
-        ("clerk dashboard /desk/", measure(clerk, "/desk/", args.runs)),
-        ("request list /desk/requests/", measure(clerk, "/desk/requests/", args.runs)),
-    ]
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM desk_servicerequest")
-        total = cur.fetchone()[0]
-    print(f"\n{total:,} requests, {args.runs} runs each")
-    print(f"{'page':<32} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
-    for name, (median, p95, queries) in rows:
-        print(f"{name:<32} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
+    growth = []
+    for scale in sorted(args.scale or [1.0]):
+        if not args.skip_load:
+            load(int(args.requests * scale))
+        cache.clear()
+        rows = measure_pages(args.runs)
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM desk_servicerequest")
+            total = cur.fetchone()[0]
+        growth.append((total, rows))
+        print(f"\n{total:,} requests, {args.runs} runs each")
+        print(f"{'page':<32} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
+        for name, (median, p95, queries) in rows:
+            print(f"{name:<32} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
+    if len(growth) > 1:
+        print("\nGrowth: median ms at each size, and the last over the first")
+        print(f"{'page':<32} " + " ".join(f"{total:>11,}" for total, _rows in growth) + f" {'ratio':>7}")
+        for i, (name, _figures) in enumerate(growth[0][1]):
+            medians = [rows[i][1][0] for _total, rows in growth]
+            print(f"{name:<32} " + " ".join(f"{m:>11.1f}" for m in medians) + f" {medians[-1] / medians[0]:>6.2f}×")
 
 
 if __name__ == "__main__":
