@@ -127,6 +127,9 @@ def real_codes(n: int = 300) -> list[str]:
 
 def measure_pages(runs: int) -> list[tuple[str, tuple[float, float, set[int]]]]:
     codes = real_codes()
+    from apps.desk.models import ServiceRequest
+
+    ids = list(ServiceRequest.objects.filter(tracking_code__in=codes).values_list("pk", flat=True))
     citizen, clerk, officer = Client(), Client(), Client()
     password = os.environ.get("DEMO_PASSWORD", "miz-khedmat-1405")
     clerk.login(username="clerk", password=password)
@@ -138,6 +141,7 @@ def measure_pages(runs: int) -> list[tuple[str, tuple[float, float, set[int]]]]:
         ("officer inbox /desk/inbox/", measure(officer, "/desk/inbox/", runs)),
         ("clerk dashboard /desk/", measure(clerk, "/desk/", runs)),
         ("request list /desk/requests/", measure(clerk, "/desk/requests/", runs)),
+        ("request page /desk/requests/<id>/", measure(clerk, lambda: f"/desk/requests/{random.choice(ids)}/", runs)),
     ]
 
 
@@ -170,15 +174,15 @@ def main() -> None:
             total = cur.fetchone()[0]
         growth.append((total, rows))
         print(f"\n{total:,} requests, {args.runs} runs each")
-        print(f"{'page':<32} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
+        print(f"{'page':<34} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
         for name, (median, p95, queries) in rows:
-            print(f"{name:<32} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
+            print(f"{name:<34} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
     if len(growth) > 1:
         print("\nGrowth: median ms at each size, and the last over the first")
-        print(f"{'page':<32} " + " ".join(f"{total:>11,}" for total, _rows in growth) + f" {'ratio':>7}")
+        print(f"{'page':<34} " + " ".join(f"{total:>11,}" for total, _rows in growth) + f" {'ratio':>7}")
         for i, (name, _figures) in enumerate(growth[0][1]):
             medians = [rows[i][1][0] for _total, rows in growth]
-            print(f"{name:<32} " + " ".join(f"{m:>11.1f}" for m in medians) + f" {medians[-1] / medians[0]:>6.2f}×")
+            print(f"{name:<34} " + " ".join(f"{m:>11.1f}" for m in medians) + f" {medians[-1] / medians[0]:>6.2f}×")
 
 
 if __name__ == "__main__":

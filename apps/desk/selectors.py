@@ -42,22 +42,27 @@ def request_list(*, user) -> QuerySet[ServiceRequest]:
     if roles.is_national(user) or roles.has_role(user, roles.PROVINCIAL_AUDITOR):
         qs = scope_queryset(ServiceRequest.objects.all(), user)
     else:
-        # Per row, not as two id lists: a page of the newest 25 then reads about 25 rows of the
-        # received_at index, each checked against the (few) units of the scope, whatever the size of
-        # the archive — `pk IN (all ids of the scope) OR pk IN (…)` read all of them (0.5 s a query
-        # at a million requests, bench/desk_load.py).
-        units = scope_queryset(OrgUnit.objects.all(), user, unit_field=None).values("pk")
-        touched = RequestStage.objects.filter(request_id=OuterRef("pk"), unit_id__in=units)
-        qs = ServiceRequest.objects.filter(Q(unit_id__in=units) | Exists(touched))
+        qs = _in_area(user)
     return qs.select_related("service", "unit", "registered_by")
+
+
+def _in_area(user) -> QuerySet[ServiceRequest]:
+    """Received in the user's scope, or with a stage in a unit of it."""
+    if roles.is_national(user):
+        return scope_queryset(ServiceRequest.objects.all(), user)
+    # Row by row, not as id lists: a page of the newest 25 reads about 25 rows of the received_at
+    # index and one request reads one row, each checked against the (few) units of the scope, whatever
+    # the size of the archive — `pk IN (every id of the scope) OR pk IN (…)` read all of them (0.5 s a
+    # query at a million requests, bench/desk_load.py).
+    units = scope_queryset(OrgUnit.objects.all(), user, unit_field=None).values("pk")
+    touched = RequestStage.objects.filter(request_id=OuterRef("pk"), unit_id__in=units)
+    return ServiceRequest.objects.filter(Q(unit_id__in=units) | Exists(touched))
 
 
 def request_get(*, user, pk: int) -> ServiceRequest:
     """One request the user may see: received in their scope, or with a stage in their unit's scope."""
-    in_scope = scope_queryset(ServiceRequest.objects.all(), user).values("pk")
-    stage_in_scope = scope_queryset(RequestStage.objects.all(), user).values("request_id")
     return (
-        ServiceRequest.objects.filter(Q(pk__in=in_scope) | Q(pk__in=stage_in_scope))
+        _in_area(user)
         .select_related("service", "service__body", "unit", "unit__body", "unit__province", "registered_by",
                         "delivered_by", "counter")
         .prefetch_related(
