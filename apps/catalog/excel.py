@@ -21,12 +21,14 @@ Inquiries, laws, FAQ, forms, units and counters are not in the workbook and are 
 import datetime as dt
 import io
 import re
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +40,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from apps.catalog import selectors
 from apps.catalog.models import Fee, RequiredDocument, SubService, WorkflowStage
 from apps.catalog.services import SERVICE_PARTS, service_import
 from apps.core import jalali
+from apps.core.filejobs import FileJobRefused, file_job_start
+from apps.core.models import FileJob
 from apps.core.templatetags.portal import digits
 from apps.core.text import normalize_digits, normalize_free_text, normalize_text, search_key
 from apps.orgs.models import Body, OrgUnit
@@ -668,15 +673,16 @@ def import_catalog(*, body: Body, file, by, progress=None) -> ImportReport:
     return report
 
 
+def catalog_import_start(*, body: Body, file, by):
+    """Keep the workbook in private storage and queue its import as a file job; returns the job."""
+    kept = default_storage.save(f"jobs/uploads/{uuid.uuid4().hex}.xlsx", file)
+    return file_job_start(kind=FileJob.Kind.CATALOG_IMPORT, user=by, params={"body": body.pk, "upload": kept})
+
+
 def catalog_import_produce(*, job, out, progress) -> str:
     """The file job of a large import (apps.core.filejobs): the workbook the page kept is imported for
     the body, in the scope of the one who asked, and deleted; the counts go in the job's message and
     the file is the report — every service created or updated, and every row refused with why."""
-    from django.core.files.storage import default_storage
-
-    from apps.catalog import selectors
-    from apps.core.filejobs import FileJobRefused
-
     upload = job.params["upload"]
     try:
         body = selectors.manage_body_list(user=job.requested_by).filter(pk=job.params["body"]).first()

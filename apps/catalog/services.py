@@ -96,8 +96,6 @@ def _import_part_sync(service: SubService, part: str, rows: list[dict], *, new: 
         manager.model.objects.bulk_update(changed, sorted(changed_fields))
     if created:
         manager.model.objects.bulk_create(created)
-    if changed or created:
-        pagecache.bump("public")  # bulk writes send no signal
     return bool(surplus or changed or created)
 
 
@@ -135,6 +133,8 @@ def service_import(
     ]
     # Drop only the prefetched parts that were written (no query), so the after snapshot reads them
     # back as stored and the untouched ones cost nothing.
+    if written:
+        pagecache.bump("public")  # the parts' bulk writes send no signal
     stale = [part for part in written if part in getattr(service, "_prefetched_objects_cache", {})]
     if stale:
         service.refresh_from_db(fields=stale)

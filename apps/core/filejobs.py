@@ -5,9 +5,10 @@ The page calls `file_job_start` and redirects to the job's progress page (/jobs/
 `apps.core.tasks.file_job_run` looks the kind up in `PRODUCERS` and calls its producer, which writes
 the file to a temporary file and reports progress as it goes; the file is then kept in private
 storage for the one who asked until `FILE_JOBS_KEEP_HOURS` have passed, when beat's
-`file-jobs-purge` deletes it with its row. Beat's `file-jobs-sweep` queues again a job whose message
-was lost and fails one whose worker died, so no progress page waits for ever. Without a broker the job runs in a thread of the web
-process (apps.core.jobs, `background=True`), so the progress page works the same.
+`file-jobs-purge` deletes it with its row; beat's `file-jobs-sweep` queues again a job whose message
+was lost and fails one whose worker died, so no progress page waits for ever. Without a broker the
+job runs in a thread of the web process (apps.core.jobs, `background=True`), so the progress page
+works the same.
 
 A producer is `produce(*, job, out, progress) -> str`: it reads `job.params`, scopes every read to
 `job.requested_by` (the parameters were parsed by the page, but the job checks again), writes the

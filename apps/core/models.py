@@ -118,8 +118,8 @@ def file_job_path(instance: "FileJob", filename: str) -> str:
 
 class FileJob(models.Model):
     """A file someone asked for that takes too long to make within a web request (a unit's QR cards,
-    a large Excel export or import, an audit form's PDF): made by a Celery task while a page shows its progress, kept in private
-    storage for the one who asked until `expires_at` (apps.core.filejobs)."""
+    a large Excel export or import, an audit form's PDF): made by a Celery task while a page shows its
+    progress, kept in private storage for the one who asked until `expires_at` (apps.core.filejobs)."""
 
     class Kind(models.TextChoices):
         QR_CARDS = "qr_cards", _("Staff QR cards")

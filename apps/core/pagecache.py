@@ -42,7 +42,6 @@ _KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Expires")
 
 @dataclass(frozen=True)
 class Page:
-    status: int
     content: bytes
     headers: tuple[tuple[str, str], ...]
 
@@ -67,15 +66,18 @@ def bump(*names: str) -> None:
     transaction.on_commit(new_versions)
 
 
-def public_page(versions: Callable[..., Iterable[str] | None], *, seconds: int):
-    """Decorate a public view: for a cacheable visit, its page from the cache while the versions that
-    `versions(request, *args, **kwargs)` names are unchanged (None: never from the cache), for at most
-    `seconds`. Only a 200 page that sets no cookie, session value or message is kept."""
+def public_page(versions: Iterable[str] | Callable[..., Iterable[str] | None], *, seconds: int):
+    """Decorate a public view: for a cacheable visit, its page from the cache while the versions named
+    — `versions`, or what `versions(request, *args, **kwargs)` gives (None: never from the cache) — are
+    unchanged, for at most `seconds`. Only a 200 page that sets no cookie, session value or message is
+    kept."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            names = versions(request, *args, **kwargs) if cacheable(request) else None
+            names = None
+            if cacheable(request):
+                names = versions(request, *args, **kwargs) if callable(versions) else versions
             if not names:
                 return view(request, *args, **kwargs)
             return cached_page(request, names, seconds=seconds, build=lambda: view(request, *args, **kwargs))
@@ -104,7 +106,7 @@ def cached_page(
 
 
 def respond(request: HttpRequest, page: Page) -> HttpResponse:
-    response = HttpResponse(_fill(request, page.content), status=page.status)
+    response = HttpResponse(_fill(request, page.content))
     for name, value in page.headers:
         response[name] = value
     patch_vary_headers(response, ("Cookie",))
@@ -175,6 +177,6 @@ def _keep(
     ):
         return None
     headers = tuple((name, response[name]) for name in _KEPT_HEADERS if response.has_header(name))
-    page = Page(status=200, content=response.content, headers=headers)
+    page = Page(content=response.content, headers=headers)
     cache.set(key, (versions, page), seconds)
     return page

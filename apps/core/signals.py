@@ -2,6 +2,7 @@
 
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -39,7 +40,7 @@ def twofactor_device_known(*, request, user, **kwargs) -> None:
 def _request_code(row) -> str:
     try:
         return row.request.tracking_code
-    except Exception:  # the request was deleted with it
+    except ObjectDoesNotExist:  # the request was deleted with it
         return ""
 
 

@@ -218,11 +218,9 @@ def open_duplicates(*, service_id: int, national_code: str) -> QuerySet[ServiceR
     ).only("tracking_code", "received_at")
 
 
-def request_by_tracking_code(code: str) -> ServiceRequest | None:
-    """The public tracking lookup: the request and what the timeline needs, or None."""
-    return (
-        ServiceRequest.objects.filter(tracking_code=code)
-        .select_related("service", "service__body", "unit")
-        .prefetch_related(Prefetch("stages", queryset=RequestStage.objects.select_related("unit")))
-        .first()
-    )
+def request_by_tracking_code(code: str, *, stages: bool = True) -> ServiceRequest | None:
+    """The public tracking lookup: the request and what the timeline needs (`stages`), or None."""
+    qs = ServiceRequest.objects.filter(tracking_code=code).select_related("service", "service__body", "unit__body")
+    if stages:
+        qs = qs.prefetch_related(Prefetch("stages", queryset=RequestStage.objects.select_related("unit")))
+    return qs.first()

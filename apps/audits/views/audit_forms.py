@@ -549,10 +549,10 @@ def audit_form_produce(*, job: FileJob, out, progress) -> str:
     return f"audit-{form.round.year}-{form.round.number}-unit-{form.unit_id}.pdf"
 
 
-def audit_form_pdf_bytes(form: AuditForm, *, request=None) -> bytes:
+def audit_form_pdf_bytes(form: AuditForm) -> bytes:
     context = _detail_context(form, Permissions(False, False, False, False, False, False), {})
     context["body"] = form.body
-    return render_pdf("pdf/audit_form.html", context, request=request)
+    return render_pdf("pdf/audit_form.html", context)
 
 
 @role_required(*selectors.AUDIT_ROLES)

@@ -1,10 +1,7 @@
 """Excel download and upload of a body's catalog, for desk supervisors and administrators."""
 
-import uuid
-
 from django import forms
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -77,10 +74,7 @@ def excel_import(request: HttpRequest, body_id: int) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             if excel.import_size(upload) > settings.CATALOG_IMPORT_INLINE_SERVICES:
-                kept = default_storage.save(f"jobs/uploads/{uuid.uuid4().hex}.xlsx", upload)
-                job = file_job_start(
-                    kind=FileJob.Kind.CATALOG_IMPORT, user=request.user, params={"body": body.pk, "upload": kept}
-                )
+                job = excel.catalog_import_start(body=body, file=upload, by=request.user)
                 return redirect("core:file_job", pk=job.pk)
             report = excel.import_catalog(body=body, file=upload, by=request.user)
     else:

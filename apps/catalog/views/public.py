@@ -41,13 +41,9 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/public_not_found.html", status=404)
 
 
-def _public(request: HttpRequest, **kwargs) -> list[str]:
-    return ["public"]
-
-
 @require_safe
 @ratelimit(key="ip", rate=_search_rate, block=True)
-@pagecache.public_page(_public, seconds=300)
+@pagecache.public_page(["public"], seconds=300)
 def service_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the published services; the bodies to browse when nothing is asked yet."""
     query = search_query(request)
@@ -83,7 +79,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@pagecache.public_page(_public, seconds=300)
+@pagecache.public_page(["public"], seconds=300)
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The information document of one active service (SPEC §3)."""
     try:
@@ -127,7 +123,7 @@ def _download_name(form) -> str:
 
 
 @require_safe
-@pagecache.public_page(_public, seconds=300)
+@pagecache.public_page(["public"], seconds=300)
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A body's published services and the counters of its desks, with what each counter serves."""
     body = selectors.public_body_list().filter(pk=pk).first()

@@ -59,13 +59,14 @@ def _remember(request: HttpRequest, sr: ServiceRequest) -> None:
     request.session[SESSION_VERIFIED] = [*request.session.get(SESSION_VERIFIED, [])[-19:], sr.pk]
 
 
-def _lookup(raw: str) -> tuple[ServiceRequest | None, str]:
-    """The request for a typed code, or None and the message that tells the person what is wrong."""
+def _lookup(raw: str, *, stages: bool = True) -> tuple[ServiceRequest | None, str]:
+    """The request for a typed code (with its timeline unless `stages` is False), or None and the
+    message that tells the person what is wrong."""
     code = tracking_code_clean(raw)
     problem = tracking_code_problem(code)
     if problem:
         return None, problem
-    sr = selectors.request_by_tracking_code(code)
+    sr = selectors.request_by_tracking_code(code, stages=stages)
     if sr is None:
         return None, _("No request has this tracking code.")
     return sr, ""
@@ -238,11 +239,7 @@ def mobile_confirm_step(request: HttpRequest, step: str, *, context: dict, mobil
     return None
 
 
-def _edesk_versions(request: HttpRequest, service_id: int) -> list[str]:
-    return ["public"]
-
-
-@pagecache.public_page(_edesk_versions, seconds=300)
+@pagecache.public_page(["public"], seconds=300)
 def edesk_apply(request: HttpRequest, service_id: int) -> HttpResponse:
     """Online submission on the e-desk: confirm the mobile by a one-time code, then the intake form.
     Nothing typed or attached is lost when the confirmation runs out: it is kept and offered again

@@ -28,8 +28,7 @@ from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body
 from apps.desk import selectors as desk_selectors
 from apps.desk.models import ServiceRequest
-from apps.desk.tracking import tracking_code_clean, tracking_code_problem
-from apps.desk.views.public import _verified
+from apps.desk.views.public import _lookup, _verified
 from apps.desk.views.requests import INTAKE_ROLES
 from apps.feedback.forms import SurveyForm
 from apps.feedback.models import Axis, SurveyResponse
@@ -48,10 +47,7 @@ def _submit_rate(group, request) -> str:
 
 def _citizen_request(request: HttpRequest, code: str) -> ServiceRequest | None:
     """The request behind the code, or None when the person has not confirmed the national code."""
-    code = tracking_code_clean(code)
-    sr = None
-    if not tracking_code_problem(code):
-        sr = ServiceRequest.objects.select_related("service", "unit__body").filter(tracking_code=code).first()
+    sr, _error = _lookup(code, stages=False)
     if sr is None:
         raise Http404
     return sr if _verified(request, sr) else None
