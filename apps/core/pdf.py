@@ -7,10 +7,12 @@ WeasyPrint is imported on first use: importing it takes seconds (it parses its u
 stylesheets), which every `manage.py` command and test run would otherwise pay.
 """
 
+import gc
 import logging
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 # WeasyPrint logs every layout step at INFO; with the root logger at INFO that is a dozen lines per
 # printed page in the server log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+_progress_logger = logging.getLogger("weasyprint.progress")
+_progress_logger.setLevel(logging.WARNING)
 
 # The font every template references relatively ("fonts/…"), used to locate the static folder.
 FONT = "fonts/Vazirmatn-Regular.ttf"
@@ -84,17 +87,48 @@ def _fetcher_class():
     return LocalOnlyFetcher
 
 
-def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
-    """Render a template under templates/pdf/ to PDF bytes, always in Persian (labels, digits, dates)."""
+class _PagesLaidOut(logging.Handler):
+    """Passes WeasyPrint's "Step 5 - Creating layout - Page N" to a callback, for a progress bar."""
+
+    def __init__(self, on_page: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("Step 5") and record.args:
+            self.on_page(record.args[0])
+
+
+def render_pdf(
+    template_name: str, context: dict, *, request=None, on_page: Callable[[int], None] | None = None
+) -> bytes:
+    """Render a template under templates/pdf/ to PDF bytes, always in Persian (labels, digits, dates).
+    `on_page(n)` is called as each page is laid out (the longer part of a large document's render)."""
     from weasyprint import HTML
 
     # Printed documents are official Persian forms whatever language the reader's screen is in.
     with translation.override("fa"):
         html = render_to_string(template_name, context, request=request)
     started = time.perf_counter()
+    pages = _PagesLaidOut(on_page) if on_page else None
     with _render_lock:
-        document = HTML(string=html, base_url=static_root().as_uri() + "/", url_fetcher=_fetcher_class()())
-        pdf = document.write_pdf(font_config=_font_config())
+        if pages:
+            _progress_logger.addHandler(pages)
+            _progress_logger.setLevel(logging.INFO)
+            _progress_logger.propagate = False  # to the callback only, not the server log
+        # A render builds a box for every element and line and drops them all at the end: the cyclic
+        # collector, run meanwhile, walks that growing heap again and again for nothing (a fifth of a
+        # thousand-card sheet's time). Reference counting still frees what it can.
+        gc.disable()
+        try:
+            document = HTML(string=html, base_url=static_root().as_uri() + "/", url_fetcher=_fetcher_class()())
+            pdf = document.write_pdf(font_config=_font_config())
+        finally:
+            gc.enable()
+            if pages:
+                _progress_logger.removeHandler(pages)
+                _progress_logger.setLevel(logging.WARNING)
+                _progress_logger.propagate = True
     logger.debug("rendered %s in %.0f ms", template_name, (time.perf_counter() - started) * 1000)
     return pdf
 

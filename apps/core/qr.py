@@ -37,16 +37,28 @@ def qr_data_uri(
     SVG stays sharp at any print size; a sheet of hundreds of codes wants PNG, because WeasyPrint
     draws a path point by point (see apps.feedback.qr.qr_card_images).
     """
+    if image == "png":
+        return png_data_uri(qr_png(data, error_correction=error_correction, module_px=box_size, border=border))
     code = qrcode.QRCode(
         error_correction=_ERROR_CORRECTION[error_correction], box_size=box_size, border=border
     )
     code.add_data(data)
     code.make(fit=True)
-    if image == "svg":
-        return _data_uri(
-            "image/svg+xml", code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string()
-        )
-    return _data_uri("image/png", _png(code.get_matrix(), module_px=box_size))
+    return _data_uri("image/svg+xml", code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string())
+
+
+def qr_png(
+    data: str, *, error_correction: Literal["L", "M", "Q", "H"] = "M", module_px: int = 4, border: int = 0
+) -> bytes:
+    """The code for `data` as a 1-bit PNG of `module_px` pixels a module (a few hundred bytes)."""
+    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION[error_correction], border=border)
+    code.add_data(data)
+    code.make(fit=True)
+    return _png(code.get_matrix(), module_px=module_px)
+
+
+def png_data_uri(content: bytes) -> str:
+    return _data_uri("image/png", content)
 
 
 def _png(matrix: list[list[bool]], *, module_px: int) -> bytes:

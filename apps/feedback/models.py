@@ -182,6 +182,11 @@ class StaffQRCode(models.Model):
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     issued_by = models.ForeignKey("orgs.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("issued by"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # The code as printed on a card (apps.feedback.qr.qr_card_images): a 1-bit PNG of `card_url`, drawn
+    # once in the background when the code is issued, because choosing the code's mask pattern costs
+    # more than laying the card out. Drawn again if the site's address changes.
+    card_png = models.BinaryField(_("card image"), blank=True, default=b"", editable=False)
+    card_url = models.CharField(_("card image address"), max_length=300, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("staff QR code")

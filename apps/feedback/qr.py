@@ -8,12 +8,11 @@ so a card can be revoked and replaced without the printed URL saying whom it bel
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from apps.core.qr import qr_data_uri
+from apps.core.qr import png_data_uri, qr_data_uri, qr_png
 from apps.core.scoping import scope_queryset
 from apps.feedback.models import StaffQRCode
 from apps.orgs.models import OrgUnit, Staff
@@ -28,8 +27,6 @@ CARD_MODULE_PX = 4
 # The most cards one PDF carries: a unit prints its whole staff in one pass; a province prints unit
 # by unit.
 CARDS_MAX = 1000
-
-QR_IMAGE_CACHE_SECONDS = 30 * 24 * 3600
 
 
 def qr_token_new() -> str:
@@ -46,23 +43,28 @@ def rating_url_display(token: str) -> str:
     return rating_url(token).split("://", 1)[-1]
 
 
-def qr_card_images(tokens: list[str]) -> dict[str, str]:
-    """{token: PNG data URI of its rating URL} for printed cards.
+def qr_card_images(codes: list[StaffQRCode]) -> dict[str, str]:
+    """{token: PNG data URI of its rating URL} for printed cards, from each code's row.
 
     PNG rather than SVG: WeasyPrint draws an SVG path point by point (~70 ms a code), a sheet of a
     thousand cards would take over a minute. A few pixels a module, drawn unsmoothed (`image-rendering:
-    pixelated` in the template), prints as sharp as the vector. Kept in the cache by token — a
-    token's URL never changes — because choosing the best mask pattern is most of a code's cost.
+    pixelated` in the template), prints as sharp as the vector. A code missing its picture (issued
+    before pictures were kept, its background drawing not done yet, or the site's address changed) is
+    drawn here and kept on its row.
     """
-    keys = {f"feedback:qr-png:{settings.SITE_URL}:{token}": token for token in tokens}
-    found = cache.get_many(list(keys))
-    missing = {}
-    for key, token in keys.items():
-        if key not in found:
-            missing[key] = qr_data_uri(rating_url(token), image="png", box_size=CARD_MODULE_PX)
-    if missing:
-        cache.set_many(missing, timeout=QR_IMAGE_CACHE_SECONDS)
-    return {token: found.get(key) or missing[key] for key, token in keys.items()}
+    stale = [code for code in codes if not code.card_png or code.card_url != rating_url(code.token)]
+    if stale:
+        qr_card_images_draw(stale)
+    return {code.token: png_data_uri(bytes(code.card_png)) for code in codes}
+
+
+def qr_card_images_draw(codes: list[StaffQRCode]) -> None:
+    """Draw the card picture of each code and keep it on its row (about 5 ms a code, most of it
+    choosing the mask pattern that reads best)."""
+    for code in codes:
+        code.card_url = rating_url(code.token)
+        code.card_png = qr_png(code.card_url, module_px=CARD_MODULE_PX)
+    StaffQRCode.objects.bulk_update(codes, ["card_png", "card_url"], batch_size=200)
 
 
 # Cards drawn between two progress reports of a card sheet job.
@@ -97,9 +99,9 @@ def _card(code: StaffQRCode, image: str) -> dict:
 
 
 def qr_cards_produce(*, job, out, progress) -> str:
-    """The card sheet of a file job (apps.core.filejobs): the codes drawn batch by batch, then the
-    whole sheet in one WeasyPrint pass. Progress counts the cards drawn, then the pass as as many
-    again (it is about as long on a cold cache, much longer once the codes are cached)."""
+    """The card sheet of a file job (apps.core.filejobs): the cards' text and pictures (drawn when the
+    codes were issued), then the whole sheet in one WeasyPrint pass. Progress runs to twice the number
+    of cards: a tenth for the cards, seven tenths as the pages are laid out, the rest for writing."""
     from apps.core.filejobs import FileJobRefused
     from apps.core.pdf import render_pdf
 
@@ -113,11 +115,15 @@ def qr_cards_produce(*, job, out, progress) -> str:
     cards = []
     for start in range(0, len(codes), CARDS_BATCH):
         batch = codes[start : start + CARDS_BATCH]
-        images = qr_card_images([c.token for c in batch])
+        images = qr_card_images(batch)
         cards += [_card(c, images[c.token]) for c in batch]
-        progress(len(cards), total)
+        progress(len(cards) // 5, total)
     sheets = [cards[i : i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
-    out.write(render_pdf("pdf/qr_cards.html", {"sheets": sheets, "count": len(cards)}))
+
+    def page_laid_out(page: int) -> None:
+        progress(total // 10 + total * 7 * page // (10 * len(sheets)), total)
+
+    out.write(render_pdf("pdf/qr_cards.html", {"sheets": sheets, "count": len(cards)}, on_page=page_laid_out))
     progress(total, total)
     return name
 

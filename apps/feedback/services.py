@@ -284,12 +284,22 @@ def _live_code(staff_id: int) -> StaffQRCode | None:
     return StaffQRCode.objects.filter(staff_id=staff_id, revoked_at__isnull=True).first()
 
 
+def _card_images_queue(code_ids: list[int]) -> None:
+    """Draw the new codes' card pictures in the background once they are committed."""
+    from apps.core.jobs import enqueue_on_commit
+    from apps.feedback.tasks import qr_card_images_draw
+
+    enqueue_on_commit(qr_card_images_draw, background=True, code_ids=code_ids)
+
+
 def _qr_code_create(*, staff: Staff, by: Staff | None) -> tuple[StaffQRCode, bool]:
     """A new live code for `staff`, or the one another clerk issued a moment earlier (created=False)."""
     for _attempt in range(QR_TOKEN_ATTEMPTS):
         try:
             with transaction.atomic():
-                return StaffQRCode.objects.create(staff=staff, token=qr_token_new(), issued_by=by), True
+                code = StaffQRCode.objects.create(staff=staff, token=qr_token_new(), issued_by=by)
+            _card_images_queue([code.pk])
+            return code, True
         except IntegrityError:
             # Either the one-live-code constraint (a concurrent issue: theirs stands) or a token clash.
             live = _live_code(staff.pk)
@@ -347,6 +357,7 @@ def staff_qr_issue_many(
     if missing:
         raise RuntimeError("no unique QR tokens after several draws")
     if created:
+        _card_images_queue(list(live.filter(staff_id__in=created).values_list("pk", flat=True)))
         if record_on is not None:
             change_record(
                 target=record_on, action="qr_issued", actor=_actor(by), after={"staff": sorted(created)}

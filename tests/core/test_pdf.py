@@ -109,3 +109,23 @@ def test_pdf_response_is_inline_or_attachment_with_an_ascii_name():
 )
 def test_ascii_filename_cannot_break_the_header_or_the_path(given, expected):
     assert ascii_filename(given) == expected
+
+
+def test_each_page_laid_out_is_reported_and_the_renderer_leaves_no_trace(pdf_template):
+    """A long document's progress: `on_page` hears of every page as it is laid out. Afterwards the
+    garbage collector runs again and WeasyPrint's progress log is quiet and reaches the server log
+    as before."""
+    import gc
+    import logging
+
+    name = pdf_template("pages.html", '{% extends "pdf/base.html" %}{% block content %}'
+                       '{% for n in "abc" %}<p style="break-after: page">' + SENTENCE + "</p>{% endfor %}{% endblock %}")
+    pages = []
+    pdf = render_pdf(name, {"body": BODY}, on_page=pages.append)
+    assert pdf_info(pdf)["Pages"] == "3"
+    assert pages == [1, 2, 3]
+    assert gc.isenabled()
+    progress_log = logging.getLogger("weasyprint.progress")
+    assert progress_log.handlers == []
+    assert progress_log.propagate
+    assert progress_log.level == logging.WARNING

@@ -4,6 +4,7 @@ The printed cards are checked the way a citizen uses them: every code on the she
 barcode reader from the rendered pages, and the URL it holds opens that employee's rating page.
 """
 
+import base64
 import io
 import subprocess
 from pathlib import Path
@@ -194,6 +195,64 @@ def test_issuing_a_unit_is_a_fixed_number_of_queries(clerk, unit, django_assert_
     with django_assert_max_num_queries(12):
         codes = services.staff_qr_issue_unit(unit=unit, by=clerk)
     assert len(codes) == 61  # and the clerk
+
+
+def _reads_back(png: bytes) -> str:
+    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L").resize((300, 300)))
+    return result.text
+
+
+def test_issued_codes_get_their_card_pictures_and_a_sheet_draws_none_again(
+    clerk, unit, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Choosing a code's mask pattern costs more than laying its card out: the picture is drawn once,
+    in the background after issue, kept on the code's row, and the card sheet only lays it out."""
+    StaffFactory.create_batch(3, unit=unit)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.staff_qr_issue_unit(unit=unit, by=clerk)
+    codes = list(StaffQRCode.objects.all())
+    assert len(codes) == 4
+    for code in codes:
+        assert code.card_url == qr.rating_url(code.token)
+        assert _reads_back(bytes(code.card_png)) == code.card_url
+
+    drawn = []
+    monkeypatch.setattr(qr, "qr_png", lambda data, **kw: drawn.append(data) or b"")
+    images = qr.qr_card_images(codes)
+    assert drawn == []
+    assert images == {c.token: "data:image/png;base64," + base64.b64encode(bytes(c.card_png)).decode() for c in codes}
+
+
+def test_a_single_issue_and_a_reissue_draw_the_new_picture(clerk, staffed_unit, django_capture_on_commit_callbacks):
+    member = staffed_unit["members"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.staff_qr_issue(staff=member, by=clerk)
+    first.refresh_from_db()
+    assert _reads_back(bytes(first.card_png)) == qr.rating_url(first.token)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.staff_qr_reissue(staff=member, by=clerk)
+    second.refresh_from_db()
+    assert second.token != first.token
+    assert _reads_back(bytes(second.card_png)) == qr.rating_url(second.token)
+
+
+def test_a_missing_or_outdated_picture_is_drawn_by_the_sheet_and_kept(clerk, staffed_unit, settings):
+    """Codes issued before pictures were kept, a lost background task, or a site that moved to a new
+    address: the card sheet draws the picture of what the card must hold and keeps it."""
+    old, new = services.staff_qr_issue_many(staff=staffed_unit["members"][:2], by=clerk)  # no commit: not drawn
+    assert old.card_png == b""
+    assert new.card_png == b""
+    qr.qr_card_images([old])
+    old.refresh_from_db()
+    assert _reads_back(bytes(old.card_png)) == qr.rating_url(old.token)
+
+    settings.SITE_URL = "https://khedmat.example.ir"
+    images = qr.qr_card_images([old, new])
+    for code in (old, new):
+        code.refresh_from_db()
+        assert code.card_url == f"https://khedmat.example.ir/q/{code.token}"
+        assert _reads_back(bytes(code.card_png)) == code.card_url
+        assert images[code.token].endswith(base64.b64encode(bytes(code.card_png)).decode())
 
 
 def test_reissue_revokes_the_old_card(client, clerk, staffed_unit):
