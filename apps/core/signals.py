@@ -48,6 +48,7 @@ PAGE_VERSIONS = {
     "desk.ServiceRequest": lambda row: f"request:{row.tracking_code}",
     "desk.RequestStage": lambda row: f"request:{_request_code(row)}",
     "desk.Response": lambda row: f"request:{_request_code(row)}",
+    "feedback.SurveyResponse": lambda row: f"request:{_request_code(row)}",
     "feedback.StaffQRCode": lambda row: f"qr:{row.token}",
     "feedback.Questionnaire": lambda row: "questionnaire",
     "feedback.Axis": lambda row: "questionnaire",

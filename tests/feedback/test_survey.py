@@ -463,3 +463,41 @@ def test_the_blank_questions_are_rendered_once_per_version_and_a_changed_questio
 
     bound = client.post(url, _form_data(q7=""))  # a form with errors is the citizen's own
     assert rendered_questions(bound)
+
+
+def test_a_citizens_form_is_kept_for_the_request_and_shows_an_answer_at_once(
+    client, clerk, django_assert_max_num_queries
+):
+    """The form a confirmed citizen opens is kept for the request (every visitor who reaches it
+    confirmed the same national code): a repeat look reads the request and nothing else, each visitor
+    gets their own CSRF token (which the form accepts), and an answer shows at once."""
+    from django.test import Client
+
+    sr = answered_request()
+    _confirm_national_code(client, sr)
+    url = reverse("feedback:survey", args=[sr.tracking_code])
+    assert "feedback/survey_form.html" in [t.name for t in client.get(url).templates]
+    with django_assert_max_num_queries(1):  # the request behind the code, checked against the session
+        again = client.get(url)
+    assert again.templates == []
+    assert again.content.decode().count('type="radio"') >= 16 * 5
+
+    other = Client()
+    _confirm_national_code(other, sr)
+    theirs = other.get(url)
+    assert theirs.templates == []
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', theirs.content.decode()).group(1)
+    assert token != re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', again.content.decode()).group(1)
+    other_csrf = Client(enforce_csrf_checks=True)
+    other_csrf.cookies = other.cookies
+    posted = other_csrf.post(url, {**_form_data(), "csrfmiddlewaretoken": token})
+    assert posted.status_code == 302
+
+    done = client.get(url)
+    assert "feedback/survey_done.html" in [t.name for t in done.templates]
+    assert SurveyResponse.objects.filter(request=sr).count() == 1
+
+    # Not for a stranger, nor a logged-in clerk's own page.
+    assert Client().get(url).status_code == 302
+    client.force_login(clerk.user)
+    assert client.get(url).templates  # rendered by the view

@@ -70,6 +70,25 @@ def survey(request: HttpRequest, code: str) -> HttpResponse:
     if sr is None:
         messages.info(request, _("Enter your national code below; the questionnaire opens after that."))
         return _to_tracking(code)
+    if _kept_visit(request):
+        # Every visitor who reaches this point confirmed the national code of this request: its page
+        # is the same for each of them, kept until the request or the questionnaire changes.
+        names = [f"request:{sr.tracking_code}", "questionnaire"]
+        return pagecache.cached_page(request, names, seconds=60, build=lambda: _survey_page(request, sr))
+    return _survey_page(request, sr)
+
+
+def _kept_visit(request: HttpRequest) -> bool:
+    """A first look at the form by a citizen: a GET with no message waiting, not a logged-in user."""
+    return (
+        request.method in ("GET", "HEAD")
+        and "messages" not in request.COOKIES
+        and "_messages" not in request.session
+        and not request.user.is_authenticated
+    )
+
+
+def _survey_page(request: HttpRequest, sr: ServiceRequest) -> HttpResponse:
     context = {"sr": sr, "body": sr.unit.body}
     if _answered(sr):
         return render(request, "feedback/survey_done.html", context)
