@@ -2,12 +2,8 @@
 AnswerProvinceDay, SurveyDay): kept on write, rebuilt from the raw rows on demand.
 
 Kept on write: every service that adds a rating or a questionnaire, or changes whether a rating counts
-(held in a burst, accepted, rejected), calls one of the functions below inside its own transaction,
-so a rollup never shows a write that was rolled back. A delta is added to the row of its key by an
-UPDATE of `F()` increments; when the row is missing it is inserted, and an insert that loses the race
-to a concurrent writer (IntegrityError on the key) falls back to the UPDATE, which then sees the
-winner's committed row. (PostgreSQL's INSERT … ON CONFLICT DO UPDATE through bulk_create cannot add
-to a column, so it is not used.)
+(held in a burst, accepted, rejected), calls one of the functions below inside its own transaction
+(how a share is added: apps.core.rollups).
 
 Rebuilt: `rollups_rebuild` replaces the rows of a range of days by one INSERT … SELECT … GROUP BY per
 table over the raw rows, so the database does the work whatever the number of ratings.
@@ -19,14 +15,20 @@ is held while it waits for review and rejected once reviewed. A rating's day is 
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 
+from apps.core.rollups import (
+    UPSERT_ATTEMPTS,
+    day_of,
+    grouped,
+    in_days,
+    insert_select,
+    raw_in,
+    rollup_add,
+    rollup_rows,
+)
 from apps.feedback.models import (
     SCALE_MAX,
     SCALE_MIN,
@@ -41,35 +43,6 @@ from apps.feedback.models import (
 
 SCORE_FIELDS = {score: f"s{score}" for score in range(SCALE_MIN, SCALE_MAX + 1)}
 ROLLUPS = (StaffRatingDay, AnswerDay, AnswerProvinceDay, SurveyDay)
-# Tries of the UPDATE-then-INSERT of one key: the second always finds the row a concurrent writer made.
-UPSERT_ATTEMPTS = 3
-
-
-def _tehran():
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_of(at: dt.datetime) -> dt.date:
-    """The Tehran day a rating or questionnaire belongs to."""
-    return timezone.localtime(at, _tehran()).date()
-
-
-def _bump(model, key: dict, delta: dict, copies: dict | None = None) -> None:
-    """Add `delta` to the rollup row of `key`, inserting it (with `copies`) when it does not exist."""
-    delta = {name: value for name, value in delta.items() if value}
-    if not delta:
-        return
-    increments = {name: F(name) + value for name, value in delta.items()}
-    for _attempt in range(UPSERT_ATTEMPTS):
-        if model.objects.filter(**key).update(**increments):
-            return
-        try:
-            with transaction.atomic():
-                model.objects.create(**key, **(copies or {}), **delta)
-            return
-        except IntegrityError:
-            continue  # a concurrent writer created the row first: add to theirs
-    raise RuntimeError(f"could not add to the {model._meta.model_name} row {key}")
 
 
 # --- staff ratings ---------------------------------------------------------------------------------------------
@@ -100,7 +73,7 @@ def ratings_rollup_move(ratings: Iterable, *, before: dict | None, after: dict |
         if before is not None:
             deltas[key].subtract(rating_share(score=get("score"), **before))
     for (day, staff_id, unit_id), delta in sorted(deltas.items()):
-        _bump(StaffRatingDay, {"day": day, "staff_id": staff_id, "unit_id": unit_id}, dict(delta), copies[(day, staff_id, unit_id)])
+        rollup_add(StaffRatingDay, {"day": day, "staff_id": staff_id, "unit_id": unit_id}, dict(delta), copies[(day, staff_id, unit_id)])
 
 
 def rating_rollup_add(rating: StaffRating) -> None:
@@ -111,7 +84,7 @@ def rating_rollup_add(rating: StaffRating) -> None:
 # --- questionnaires ------------------------------------------------------------------------------------------
 
 
-def _answers_bump(model, common: dict, scores: dict[int, int], copies: dict) -> None:
+def _answersrollup_add(model, common: dict, scores: dict[int, int], copies: dict) -> None:
     """Add one answer of score `scores[question id]` to each question's row of `common` (a few queries
     for all the questions of a questionnaire, not two per question)."""
     pending = dict(scores)
@@ -149,7 +122,7 @@ def survey_rollup_add(response: SurveyResponse) -> None:
     """Count a new questionnaire in its day's row (its answers: answers_rollup_add)."""
     key = {"day": day_of(response.submitted_at), "unit_id": response.unit_id, "service_id": response.service_id}
     copies = {"body_id": response.body_id, "province_id": response.province_id, "county_id": response.county_id}
-    _bump(SurveyDay, key, {"count": 1, "suggestions": int(bool(response.suggestions))}, copies)
+    rollup_add(SurveyDay, key, {"count": 1, "suggestions": int(bool(response.suggestions))}, copies)
 
 
 def answers_rollup_add(answers: Iterable[Answer]) -> None:
@@ -168,48 +141,12 @@ def answers_rollup_add(answers: Iterable[Answer]) -> None:
             by_province[(day, answer.province_id)].get(answer.question_id, 0) + score
         )
     for (day, unit_id, service_id), scores in sorted(by_place.items()):
-        _answers_bump(AnswerDay, {"day": day, "unit_id": unit_id, "service_id": service_id}, scores, copies[(day, unit_id, service_id)])
+        _answersrollup_add(AnswerDay, {"day": day, "unit_id": unit_id, "service_id": service_id}, scores, copies[(day, unit_id, service_id)])
     for (day, province_id), scores in sorted(by_province.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
-        _answers_bump(AnswerProvinceDay, {"day": day, "province_id": province_id}, scores, {})
+        _answersrollup_add(AnswerProvinceDay, {"day": day, "province_id": province_id}, scores, {})
 
 
 # --- rebuild ---------------------------------------------------------------------------------------------------
-
-
-def _insert_select(model, qs) -> int:
-    """INSERT INTO the rollup table SELECT … (the grouped queryset `qs`, whose every column is a
-    named annotation spelled as the rollup's column)."""
-    compiler = qs.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    columns = [
-        model._meta.get_field(alias.removeprefix("rollup_")).column for _expr, _sql, alias in compiler.select
-    ]
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({', '.join(map(connection.ops.quote_name, columns))}) {sql}", params)
-        return cursor.rowcount
-
-
-def _grouped(qs, time_field: str, keys: dict, copies: dict, sums: dict):
-    """`qs` grouped by Tehran day and `keys`, with `copies` (the same within a key) and `sums`; each
-    column is named "rollup_" + the rollup's field (a bare name could clash with the raw model's)."""
-    named = {"day": TruncDate(time_field, tzinfo=_tehran()), **{k: F(v) for k, v in keys.items()}}
-    aggregates = {**{k: Min(v) for k, v in copies.items()}, **{k: Coalesce(v, 0) for k, v in sums.items()}}
-    return (
-        qs.order_by()
-        .annotate(**{f"rollup_{k}": v for k, v in named.items()})
-        .values(*(f"rollup_{k}" for k in named))
-        .annotate(**{f"rollup_{k}": v for k, v in aggregates.items()})
-    )
-
-
-def _raw_in(qs, time_field: str, first: dt.date | None, last: dt.date | None):
-    if first is not None:
-        qs = qs.filter(**{f"{time_field}__gte": dt.datetime.combine(first, dt.time.min, tzinfo=_tehran())})
-    if last is not None:
-        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=_tehran())
-        qs = qs.filter(**{f"{time_field}__lt": end})
-    return qs
 
 
 def rollup_queries(first: dt.date | None = None, last: dt.date | None = None) -> dict:
@@ -226,27 +163,27 @@ def rollup_queries(first: dt.date | None = None, last: dt.date | None = None) ->
         "rejected": Count("pk", filter=Q(flagged=True, reviewed_at__isnull=False)),
     }
     answer_sums = {"count": Count("pk"), "total": Sum(answer_points())}
-    answers = _raw_in(Answer.objects.all(), "submitted_at", first, last)
+    answers = raw_in(Answer.objects.all(), "submitted_at", first, last)
     return {
-        StaffRatingDay: _grouped(
-            _raw_in(StaffRating.objects.all(), "created_at", first, last),
+        StaffRatingDay: grouped(
+            raw_in(StaffRating.objects.all(), "created_at", first, last),
             "created_at",
             {"staff": "staff_id", "unit": "unit_id"},
             {"body": "body_id", "province": "province_id"},
             rating_sums,
         ),
-        AnswerDay: _grouped(
+        AnswerDay: grouped(
             answers,
             "submitted_at",
             {"unit": "unit_id", "service": "service_id", "question": "question_id"},
             {"body": "body_id", "province": "province_id", "county": "county_id"},
             answer_sums,
         ),
-        AnswerProvinceDay: _grouped(
+        AnswerProvinceDay: grouped(
             answers, "submitted_at", {"province": "province_id", "question": "question_id"}, {}, answer_sums
         ),
-        SurveyDay: _grouped(
-            _raw_in(SurveyResponse.objects.all(), "submitted_at", first, last),
+        SurveyDay: grouped(
+            raw_in(SurveyResponse.objects.all(), "submitted_at", first, last),
             "submitted_at",
             {"unit": "unit_id", "service": "service_id"},
             {"body": "body_id", "province": "province_id", "county": "county_id"},
@@ -262,28 +199,9 @@ def rollups_rebuild(*, first: dt.date | None = None, last: dt.date | None = None
     written per rollup. Running it twice gives the same rows."""
     written = {}
     for model, qs in rollup_queries(first, last).items():
-        old = model.objects.all()
-        if first is not None:
-            old = old.filter(day__gte=first)
-        if last is not None:
-            old = old.filter(day__lte=last)
-        old.delete()
-        written[model._meta.model_name] = _insert_select(model, qs)
+        in_days(model.objects.all(), first, last).delete()
+        written[model._meta.model_name] = insert_select(model, qs)
     return written
-
-
-def rollup_rows(model, first: dt.date | None = None, last: dt.date | None = None) -> set[tuple]:
-    """The kept rows of one rollup (days first … last), as comparable tuples without ids."""
-    names = [f.name for f in model._meta.concrete_fields if f.name != "id"]
-    qs = model.objects.all()
-    if first is not None:
-        qs = qs.filter(day__gte=first)
-    if last is not None:
-        qs = qs.filter(day__lte=last)
-    attnames = [model._meta.get_field(n).attname for n in names]
-    # A row whose counters are all zero (a rating held, then rejected and counted again) says nothing.
-    counters = [n for n in names if isinstance(model._meta.get_field(n), IntegerField) and not n.endswith("_id")]
-    return {tuple(row) for row in qs.values_list(*attnames) if any(row[attnames.index(c)] for c in counters)}
 
 
 def rollup_rows_from_raw(model, first: dt.date | None = None, last: dt.date | None = None) -> set[tuple]:

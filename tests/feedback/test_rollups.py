@@ -288,7 +288,7 @@ def test_concurrent_writers_to_one_day_lose_no_rating():
             start.wait()
             for _ in range(40):
                 with transaction.atomic():
-                    rollups._bump(StaffRatingDay, key, {"count": 1, "total": 4, "s4": 1}, copies)
+                    rollups.rollup_add(StaffRatingDay, key, {"count": 1, "total": 4, "s4": 1}, copies)
         except Exception as exc:
             errors.append(exc)
         finally:

@@ -34,6 +34,9 @@ from apps.desk.tracking import case_code_is_case, tracking_code_clean, tracking_
 from apps.desk.views.requests import receipt_pdf_bytes, response_pdf_bytes
 
 SESSION_VERIFIED = "track_verified"
+# The tracking codes of the same requests: a page kept for a request (the survey form) is answered
+# from the cache on the session alone, without reading the request.
+SESSION_VERIFIED_CODES = "track_verified_codes"
 SESSION_MOBILE = "edesk_mobile"
 SESSION_DRAFT = "edesk_draft"
 EDESK_SESSION_SECONDS = 30 * 60
@@ -57,6 +60,12 @@ def _verified(request: HttpRequest, sr: ServiceRequest) -> bool:
 
 def _remember(request: HttpRequest, sr: ServiceRequest) -> None:
     request.session[SESSION_VERIFIED] = [*request.session.get(SESSION_VERIFIED, [])[-19:], sr.pk]
+    request.session[SESSION_VERIFIED_CODES] = [*request.session.get(SESSION_VERIFIED_CODES, [])[-19:], sr.tracking_code]
+
+
+def verified_code(request: HttpRequest, code: str) -> bool:
+    """Whether this session confirmed the national code of the request with this tracking code."""
+    return code in request.session.get(SESSION_VERIFIED_CODES, [])
 
 
 def _lookup(raw: str, *, stages: bool = True) -> tuple[ServiceRequest | None, str]:

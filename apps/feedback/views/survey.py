@@ -28,7 +28,8 @@ from apps.core.pdf import pdf_response, render_pdf
 from apps.core.scoping import scope_by_body
 from apps.desk import selectors as desk_selectors
 from apps.desk.models import ServiceRequest
-from apps.desk.views.public import _lookup, _verified
+from apps.desk.tracking import tracking_code_clean
+from apps.desk.views.public import _lookup, _verified, verified_code
 from apps.desk.views.requests import INTAKE_ROLES
 from apps.feedback.forms import SurveyForm
 from apps.feedback.models import Axis, SurveyResponse
@@ -66,15 +67,21 @@ def _answered(sr: ServiceRequest) -> bool:
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey(request: HttpRequest, code: str) -> HttpResponse:
     """Table 5 online, for the applicant of a delivered (or refused / referred) request."""
+    clean = tracking_code_clean(code)
+    if _kept_visit(request) and verified_code(request, clean):
+        # Every visitor who reaches this page confirmed the national code of this request: it is the
+        # same for each of them, kept until the request or the questionnaire changes, and answered
+        # on the session alone.
+        names = [f"request:{clean}", "questionnaire"]
+        return pagecache.cached_page(request, names, seconds=60, build=lambda: _survey(request, code))
+    return _survey(request, code)
+
+
+def _survey(request: HttpRequest, code: str) -> HttpResponse:
     sr = _citizen_request(request, code)
     if sr is None:
         messages.info(request, _("Enter your national code below; the questionnaire opens after that."))
         return _to_tracking(code)
-    if _kept_visit(request):
-        # Every visitor who reaches this point confirmed the national code of this request: its page
-        # is the same for each of them, kept until the request or the questionnaire changes.
-        names = [f"request:{sr.tracking_code}", "questionnaire"]
-        return pagecache.cached_page(request, names, seconds=60, build=lambda: _survey_page(request, sr))
     return _survey_page(request, sr)
 
 
