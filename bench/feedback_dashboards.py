@@ -13,7 +13,7 @@ default period, the current Jalali month and the five before it, reads about 45 
 
 Every --scale loads afresh (the tables are emptied first); --skip-load measures what is there. Rows
 are generated inside PostgreSQL (INSERT … SELECT generate_series), then the daily rollups the
-dashboards read are rebuilt from them (`manage.py feedback_rollups_rebuild`, timed). The national index
+dashboards read are rebuilt from them (`manage.py rollups_rebuild`, timed). The national index
 is timed twice: from the rollups (what the pages read) and from the raw answers (the reference it
 replaced). Peak memory is reported twice:
 Python's allocations while the figures are read (tracemalloc: it must not grow with the rows) and

@@ -25,6 +25,7 @@ from apps.core.jalali import jalali_to_gregorian, to_jalali
 from apps.core.validators import legal_id_is_valid, national_code_is_valid
 from apps.desk.models import Notification, QueueTicket, RequestEvent, RequestStage, Response, ServiceRequest
 from apps.desk.queue import queue_day, ticket_call_next, ticket_issue, ticket_mark_no_show, ticket_mark_served
+from apps.desk.rollups import request_rollups_rebuild
 from apps.desk.services import (
     Applicant,
     IntakeDocument,
@@ -577,6 +578,9 @@ def seed_desk_demo(
             s = replace(s, done=len(stages))
         plan = None if s.ending == NEW else plan_scenario(s, n, stages, province, now)
         created.append(player.play(s, n, service, plan))
+    if created:
+        # The requests were registered now and their moments moved back in bulk: count them again.
+        request_rollups_rebuild()
     seed_queue_demo(org, services, now=now)
     return created
 

@@ -352,3 +352,29 @@ class PhoneVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile} ({'verified' if self.verified_at else 'unverified'})"
+
+
+class RequestDay(models.Model):
+    """The requests of one sub-service at one unit, counted on one Tehran day: received (and of those
+    online), answered (and of those by the promised date) and delivered, each on the day it happened
+    (apps.desk.rollups). Reports and dashboards add these up instead of reading every request."""
+
+    day = models.DateField(_("day"))
+    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    service = models.ForeignKey(
+        "catalog.SubService", on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-service")
+    )
+    received = models.IntegerField(_("received"), default=0)
+    online = models.IntegerField(_("received online"), default=0)
+    answered = models.IntegerField(_("answered"), default=0)
+    on_time = models.IntegerField(_("answered by the promised date"), default=0)
+    delivered = models.IntegerField(_("delivered"), default=0)
+
+    class Meta:
+        verbose_name = _("daily requests")
+        verbose_name_plural = _("daily requests")
+        constraints = [models.UniqueConstraint(fields=["day", "unit", "service"], name="requestday_key")]
+        indexes = [models.Index(fields=["unit", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} service {self.service_id}: {self.received} received"

@@ -17,6 +17,7 @@ from apps.catalog.selectors import service_promised_at
 from apps.core import worktime
 from apps.core.jalali import to_jalali
 from apps.core.jobs import enqueue_on_commit
+from apps.desk import rollups
 from apps.desk.models import (
     Notification,
     QueueTicket,
@@ -171,6 +172,7 @@ def service_request_register(
     first = request.stages.order_by("order").first()
     first.request = request
     _activate(first, now=now)
+    rollups.request_received_count(request)
     _event(request, "registered", actor=by, to_state=request.status,
            note=_("Registered incomplete: %(reason)s") % {"reason": request.incomplete_reason} if request.incomplete_reason else "")
     _event(request, "handed_over", actor=by, stage=first, to_state=RequestStage.State.ACTIVE)
@@ -357,6 +359,7 @@ def response_issue(
     request.outcome = outcome
     request.answered_at = now
     _bump(request, "status", "outcome", "answered_at")
+    rollups.request_answered_count(request)
     _event(request, "answered", actor=by, from_state=previous, to_state=request.status, note=response.get_outcome_display())
     _notify(request, Notification.Event.RESPONSE_READY)
     _webhook("request.response_issued", request, outcome=outcome, response_number=response.number)
@@ -384,6 +387,7 @@ def request_deliver(
     request.collected_by_national_code = collector_national_code or request.national_code
     request.collected_by_name = collector_name.strip() if representative else request.full_name
     _bump(request, "status", "delivered_at", "delivered_by", "collected_by_name", "collected_by_national_code")
+    rollups.request_delivered_count(request)
     _event(request, "delivered", actor=by, from_state=ServiceRequest.Status.ANSWERED, to_state=request.status,
            note=_("Collected by a representative: %(name)s") % {"name": request.collected_by_name} if representative
            else _("Collected by the applicant"))

@@ -243,7 +243,7 @@ class StaffRating(models.Model):
 # --- daily rollups ---------------------------------------------------------------------------------------------
 # The dashboards, indices and reports read these instead of the raw rows: one row per Tehran day and
 # key, kept by apps.feedback.rollups in the transaction of each write that changes what counts, and
-# rebuilt from the raw rows by `manage.py feedback_rollups_rebuild`. Counters are plain integers (not
+# rebuilt from the raw rows by `manage.py rollups_rebuild`. Counters are plain integers (not
 # positive ones): a delta is applied in one UPDATE, and a rollup that drifted is fixed by the rebuild
 # rather than by refusing a citizen's rating.
 

@@ -34,13 +34,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from apps.cases.models import Case, CaseEvent, CaseResponse, CaseType, IdeaReview
 from apps.catalog.models import Channel, ServiceType
 from apps.catalog.selectors import service_states_on
 from apps.core.jalali import Period
 from apps.core.text import to_persian_digits
-from apps.desk.models import RequestStage, ServiceRequest
+from apps.desk.models import RequestDay, RequestStage
+from apps.desk.rollups import COUNTERS as REQUEST_COUNTERS
 from apps.feedback.indices import answer_rollups_in_scope
 from apps.feedback.models import SCALE_MIN, StaffRatingDay, SurveyDay
 from apps.feedback.ratings import SCORES, RatingSummary
@@ -175,23 +177,14 @@ def _in(field: str, start, end) -> Q:
 # --- requests -----------------------------------------------------------------------------------------
 
 
-def _request_counts(start, end) -> dict:
-    return {
-        "received": Count("pk", filter=_in("received_at", start, end)),
-        "online": Count(
-            "pk", filter=_in("received_at", start, end) & Q(channel=ServiceRequest.Channel.ONLINE)
-        ),
-        "answered": Count("pk", filter=_in("answered_at", start, end)),
-        "on_time": Count("pk", filter=_in("answered_at", start, end) & Q(answered_at__lte=F("promised_at"))),
-        "delivered": Count("pk", filter=_in("delivered_at", start, end)),
-    }
+def _request_sums() -> dict:
+    return {name: Coalesce(Sum(name), 0) for name in REQUEST_COUNTERS}
 
 
-def _requests(scope: Scope, start, end):
-    """Requests with anything to count in the period (received, answered or delivered in it)."""
-    return ServiceRequest.objects.filter(scope.unit_q()).filter(
-        _in("received_at", start, end) | _in("answered_at", start, end) | _in("delivered_at", start, end)
-    )
+def _request_days(scope: Scope, start, end):
+    """The daily request rows of the territory's units for the days of the period (apps.desk.rollups:
+    each moment on its own day, on time when answered by the promised date)."""
+    return RequestDay.objects.filter(scope.unit_q(), _days(start, end))
 
 
 def _request_block(row: dict) -> dict:
@@ -208,8 +201,8 @@ def _request_block(row: dict) -> dict:
 
 
 def request_figures(scope: Scope, start, end) -> dict:
-    """Received / answered / delivered / on time in the period (one query)."""
-    return _request_block(_requests(scope, start, end).aggregate(**_request_counts(start, end)))
+    """Received / answered / delivered / on time in the period (one query over the daily rows)."""
+    return _request_block(_request_days(scope, start, end).aggregate(**_request_sums()))
 
 
 # --- stages ---------------------------------------------------------------------------------------------
@@ -743,7 +736,7 @@ def ranking_figures(scope: Scope, period: Period, start, end, *, handled: list[d
     RANKING_FORMULA."""
     unit_group = ("unit_id", "unit__name", "unit__body__name_fa")
     units = (
-        _requests(scope, start, end).order_by().values(*unit_group).annotate(**_request_counts(start, end))
+        _request_days(scope, start, end).order_by().values(*unit_group).annotate(**_request_sums())
     )
     unit_satisfaction = _satisfaction_by(scope, period, "unit_id")
     unit_ratings = _ratings_by(scope, start, end, "unit_id")
@@ -783,10 +776,10 @@ def ranking_figures(scope: Scope, period: Period, start, end, *, handled: list[d
         row["staff_rating"] = unit_ratings.get(row["id"])
         row["audit"] = _audited_owner(unit_info[row["id"]][2], unit_audit) if unit_audit else None
     bodies = (
-        _requests(scope, start, end)
+        _request_days(scope, start, end)
         .order_by()
         .values("unit__body_id", "unit__body__name_fa")
-        .annotate(**_request_counts(start, end))
+        .annotate(**_request_sums())
     )
     body_satisfaction = _satisfaction_by(scope, period, "body_id")
     body_ratings = _ratings_by(scope, start, end, "body_id")
@@ -847,11 +840,11 @@ def province_figures(start, end, period: Period, *, handled: list[dict] | None =
     staff rating (the national HQs, which have no province, are left out)."""
     national = Scope(Scope.NATIONAL)
     rows = (
-        _requests(national, start, end)
+        _request_days(national, start, end)
         .filter(unit__province__isnull=False)
         .order_by()
         .values("unit__province_id", "unit__province__name_fa", "unit__province__code")
-        .annotate(**_request_counts(start, end))
+        .annotate(**_request_sums())
         .order_by("unit__province__code")
     )
     satisfaction = _satisfaction_by(national, period, "province_id")

@@ -196,9 +196,9 @@ def test_rebuilding_twice_gives_the_rows_kept_on_write(world):
     a rebuild of a few days leaves the other days as they were."""
     _random_activity(world, seed=7)
     kept = {model: rollups.rollup_rows(model) for model in rollups.ROLLUPS}
-    call_command("feedback_rollups_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("rollups_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
     first = {model: rollups.rollup_rows(model) for model in rollups.ROLLUPS}
-    call_command("feedback_rollups_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("rollups_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
     second = {model: rollups.rollup_rows(model) for model in rollups.ROLLUPS}
     assert first == second == kept
     assert all(first.values())
@@ -207,9 +207,9 @@ def test_rebuilding_twice_gives_the_rows_kept_on_write(world):
     row = StaffRatingDay.objects.order_by("day").first()
     StaffRatingDay.objects.filter(pk=row.pk).update(count=row.count + 1)
     with pytest.raises(CommandError):
-        call_command("feedback_rollups_rebuild", "--check", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("rollups_rebuild", "--check", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command(
-        "feedback_rollups_rebuild", "--from", row.day.isoformat(), "--to", row.day.isoformat(),
+        "rollups_rebuild", "--from", row.day.isoformat(), "--to", row.day.isoformat(),
         stdout=open("/dev/null", "w"),  # noqa: SIM115
     )
     assert {model: rollups.rollup_rows(model) for model in rollups.ROLLUPS} == kept

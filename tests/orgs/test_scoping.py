@@ -15,7 +15,7 @@ from apps.audits.models import AuditForm
 from apps.cases.models import Case, CaseResponse, MeetingSchedule
 from apps.cases.services import case_respond
 from apps.core.scoping import scope_queryset
-from apps.desk.models import QueueTicket, RequestStage, ServiceRequest
+from apps.desk.models import QueueTicket, RequestDay, RequestStage, ServiceRequest
 from apps.feedback.models import Answer, AnswerDay, StaffRating, StaffRatingDay, SurveyDay, SurveyResponse
 from apps.orgs import roles
 from apps.orgs.models import Counter, OrgUnit, Staff
@@ -71,6 +71,7 @@ UNIT_BOUND_FACTORIES = {
     SurveyDay: lambda unit: _rollup(
         SurveyDay, unit, lambda: SurveyResponseFactory(request=registered_request(unit=unit))
     ),
+    RequestDay: lambda unit: _rollup(RequestDay, unit, lambda: registered_request(unit=unit)),
     MeetingSchedule: lambda unit: MeetingSchedule.objects.create(
         official=StaffFactory(unit=unit), unit=unit, weekday=0, start=dt.time(9), end=dt.time(11), place="دفتر",
     ),

@@ -3,7 +3,8 @@
 Mazandaran (the province under report) has two bodies: the roads directorate (a provincial unit U1
 with an inner department D1, and a county unit U2 in Sari) and the registry directorate (U3).
 Gilan has a third body (U4), which only the national figures see. Requests are registered through
-the real service, then their dates are moved (.update) to known Tehran times; answers and ratings are
+the real service, then their dates are moved (.update) to known Tehran times and the daily request
+rollups rebuilt; answers and ratings are
 written directly with their timestamps. Every expected figure in the tests is worked out from here.
 """
 
@@ -16,6 +17,7 @@ import pytest
 from apps.catalog.models import ServiceState, SubService
 from apps.core.jalali import jalali_to_gregorian
 from apps.desk.models import RequestStage, ServiceRequest
+from apps.desk.rollups import request_rollups_rebuild
 from apps.orgs.models import OrgUnit
 from tests.factories import (
     BodyFactory,
@@ -155,6 +157,8 @@ def build_world() -> SimpleNamespace:
     ):
         StaffRatingFactory(code=code, score=score, created_at=when, flagged=flagged)
 
+    # The requests' moments were moved in bulk: count them again, as `manage.py rollups_rebuild` does.
+    request_rollups_rebuild()
     return SimpleNamespace(
         mazandaran=mazandaran,
         gilan=gilan,

@@ -1,10 +1,15 @@
-"""Rebuild the daily rollups of staff ratings and questionnaires from the raw rows."""
+"""Rebuild the daily rollups — requests (apps.desk.rollups), staff ratings and questionnaires
+(apps.feedback.rollups) — from the raw rows."""
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.desk.rollups import request_rollups_differences, request_rollups_rebuild
 from apps.feedback.rollups import rollups_differences, rollups_rebuild
+
+# Each kind of rollup: (rebuild(first=, last=), differences(first, last)), both giving {table: rows}.
+ROLLUPS = ((request_rollups_rebuild, request_rollups_differences), (rollups_rebuild, rollups_differences))
 
 
 def _date(value: str) -> dt.date:
@@ -16,8 +21,8 @@ def _date(value: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the daily rollups the satisfaction dashboards read (every day, or --from/--to), in SQL, "
-        "in one transaction; --check only reports the rows that differ from the raw ratings and answers."
+        "Rebuild the daily rollups the dashboards and reports read (every day, or --from/--to), in SQL, one "
+        "transaction per kind; --check only reports the rows that differ from the raw requests, ratings and answers."
     )
 
     def add_arguments(self, parser):
@@ -29,11 +34,12 @@ class Command(BaseCommand):
         if first and last and first > last:
             raise CommandError("--from is after --to.")
         if check:
-            differences = rollups_differences(first, last)
+            differences = {name: n for _rebuild, compare in ROLLUPS for name, n in compare(first, last).items()}
             for name, count in differences.items():
                 self.stdout.write(f"{name}: {count} rows differ")
             if any(differences.values()):
                 raise CommandError("The rollups differ from the raw rows: run this command without --check.")
             return
-        for name, rows in rollups_rebuild(first=first, last=last).items():
-            self.stdout.write(f"{name}: {rows} rows")
+        for rebuild, _compare in ROLLUPS:
+            for name, rows in rebuild(first=first, last=last).items():
+                self.stdout.write(f"{name}: {rows} rows")
