@@ -24,8 +24,8 @@ def timed(label: str, fn, *, width: int = 44):
 
 
 def growth_verdict(time_ratio: float, data_ratio: float) -> str:
-    """Flat: at most twice the time for ten times the data or more. Linear: the time grows at most half
-    as fast again as the data (noise at the smallest size is forgiven). Anything else is a finding."""
+    """Flat: at most twice the time for ten times the data or more. Linear: the time grew at most 1.5
+    times as much as the data (room for noise at the smallest size). Anything else is a finding."""
     if time_ratio <= 2 and data_ratio >= 10:
         return "flat"
     if time_ratio <= 1.5 * data_ratio:
@@ -42,9 +42,9 @@ def _figure(value: float | None) -> str:
 def growth_print(title: str, sizes: list[int], rows: list[tuple[str, list[float | None]]], *, unit: str) -> None:
     """Print each measured item's time at each data size, the last time over the first beside the last
     size over the first, and the verdict (growth_verdict). `rows` holds (item, one time per size)."""
-    print(f"\nGrowth: {title} ({unit} at each size)")
+    print(f"\nGrowth: {title}; {unit} at each size")
     if len(sizes) < 2:
-        print("  one size measured: nothing to compare (give --scale more than once)")
+        print("  one size measured: nothing to compare")
         return
     if sizes[-1] <= sizes[0]:
         print("  the data did not grow between the first size and the last: nothing to compare")
@@ -61,4 +61,5 @@ def growth_print(title: str, sizes: list[int], rows: list[tuple[str, list[float 
             print(f"{name:<{width}} {figures} {'—':>8} {_figure(data_ratio):>8}  —")
             continue
         ratio = last / first
-        print(f"{name:<{width}} {figures} {ratio:>8.2f} {_figure(data_ratio):>8}  {growth_verdict(ratio, data_ratio)}")
+        shown = f"{ratio:.2f}" if ratio < 1000 else f"{ratio:,.0f}"
+        print(f"{name:<{width}} {figures} {shown:>8} {_figure(data_ratio):>8}  {growth_verdict(ratio, data_ratio)}")
