@@ -6,9 +6,10 @@ clerk dashboard.
         .venv/bin/python bench/desk_load.py --requests 1000000
 
 Rows are generated inside PostgreSQL (INSERT … SELECT generate_series), so loading a million
-requests takes minutes, not hours. Re-running with --skip-load measures an existing load. With
---scale (repeated) it loads and measures each share of --requests in turn and prints how each page's
-median grows: list pages and the tracking page should stay flat.
+requests takes minutes, not hours. Re-running with --skip-load measures an existing load. It loads and
+measures 1 %, 10 % and 100 % of --requests in turn (--scale, repeated, chooses other shares) and prints
+how each page's median grows (bench.timing.growth_print): list pages and the tracking page should stay
+flat.
 """
 
 import argparse
@@ -31,6 +32,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.timing import growth_print  # noqa: E402
 
 
 def load(n: int) -> None:
@@ -152,7 +155,7 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument(
         "--scale", type=float, action="append",
-        help="a share of --requests to load and measure (repeat: --scale 0.01 --scale 0.1 --scale 1); "
+        help="a share of --requests to load and measure (repeatable; default 0.01, 0.1 and 1); "
              "the growth of each page's median is printed at the end",
     )
     args = parser.parse_args()
@@ -164,7 +167,8 @@ def main() -> None:
 
     settings.RATELIMIT_ENABLE = False
     growth = []
-    for scale in sorted(args.scale or [1.0]):
+    scales = [1.0] if args.skip_load else sorted(args.scale or [0.01, 0.1, 1.0])
+    for scale in scales:
         if not args.skip_load:
             load(int(args.requests * scale))
         cache.clear()
@@ -177,12 +181,12 @@ def main() -> None:
         print(f"{'page':<34} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
         for name, (median, p95, queries) in rows:
             print(f"{name:<34} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
-    if len(growth) > 1:
-        print("\nGrowth: median ms at each size, and the last over the first")
-        print(f"{'page':<34} " + " ".join(f"{total:>11,}" for total, _rows in growth) + f" {'ratio':>7}")
-        for i, (name, _figures) in enumerate(growth[0][1]):
-            medians = [rows[i][1][0] for _total, rows in growth]
-            print(f"{name:<34} " + " ".join(f"{m:>11.1f}" for m in medians) + f" {medians[-1] / medians[0]:>6.2f}×")
+    growth_print(
+        "server time of each page (median)",
+        [total for total, _rows in growth],
+        [(name, [rows[i][1][0] for _total, rows in growth]) for i, (name, _figures) in enumerate(growth[0][1])],
+        unit="ms",
+    )
 
 
 if __name__ == "__main__":

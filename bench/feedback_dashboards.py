@@ -17,7 +17,8 @@ dashboards read are rebuilt from them (`manage.py rollups_rebuild`, timed). The 
 is timed twice: from the rollups (what the pages read) and from the raw answers (the reference it
 replaced). Peak memory is reported twice:
 Python's allocations while the figures are read (tracemalloc: it must not grow with the rows) and
-the process's resident high-water mark (getrusage).
+the process's resident high-water mark (getrusage). By default it loads and measures 1 %, 10 % and
+100 % in turn and prints how each time grows with the rows (bench.timing.growth_print).
 """
 
 import argparse
@@ -41,6 +42,7 @@ from django.db import connection  # noqa: E402
 # The same org tree (40 ministries × 31 provinces, five rated desk staff per provincial unit) and the
 # same bulk-insert helper as the national report bench.
 from bench.reports_national import indexes_dropped, org_load  # noqa: E402
+from bench.timing import growth_print  # noqa: E402
 
 FULL = {"ratings": 10_000_000, "responses": 1_000_000}
 DAYS = 365
@@ -61,9 +63,10 @@ def _step(label: str, started: float, rows: int | None = None) -> None:
     print(f"  {label:<28} {extra}in {time.perf_counter() - started:6.1f} s", flush=True)
 
 
-def data_load(scale: float, org: dict) -> None:
+def data_load(scale: float, org: dict) -> float:
     """Ratings, and the questionnaires with the requests they belong to, generated inside PostgreSQL
-    over the DAYS days up to now (an hour ago at the latest)."""
+    over the DAYS days up to now (an hour ago at the latest). Returns the seconds the rollups took to
+    rebuild."""
     n_ratings = int(FULL["ratings"] * scale)
     n_responses = int(FULL["responses"] * scale)
     window = {"days": DAYS}
@@ -173,10 +176,12 @@ def data_load(scale: float, org: dict) -> None:
 
     started = time.perf_counter()
     written = rollups_rebuild()
+    rebuild_s = time.perf_counter() - started
     _step("rollups rebuilt", started, sum(written.values()))
     print("    " + ", ".join(f"{name} {rows:,}" for name, rows in written.items()), flush=True)
     with connection.cursor() as cur:
         cur.execute("ANALYZE feedback_staffratingday, feedback_answerday, feedback_answerprovinceday, feedback_surveyday")
+    return rebuild_s
 
 
 def bench_users():
@@ -213,7 +218,8 @@ def bench_users():
 
 
 def _timed(label: str, work, runs: int = 3):
-    """Run `work` `runs` times (the first on cold caches), then once more under tracemalloc."""
+    """Run `work` `runs` times (the first on cold caches), then once more under tracemalloc; return its
+    result and the best time in seconds."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -228,12 +234,13 @@ def _timed(label: str, work, runs: int = 3):
         f"Python peak {peak / 2**20:5.1f} MiB",
         flush=True,
     )
-    return result
+    return result, min(times)
 
 
-def measure() -> None:
+def measure() -> tuple[int, list[tuple[str, float]]]:
     """Time a province's dashboard (as its provincial auditor) and the national index (as a national
-    auditor) for the default period: the current Jalali month and the five before it."""
+    auditor) for the default period: the current Jalali month and the five before it. Returns the
+    number of ratings and each best time in seconds."""
     from django.test import Client
     from django.urls import reverse
 
@@ -249,7 +256,7 @@ def measure() -> None:
         answers = cur.fetchone()[0]
     print(f"  data: {ratings:,} ratings, {answers:,} answers; period {period.label(persian=False)}")
     scope = dash.DashboardScope(dash.PROVINCE, province)
-    board = _timed(
+    board, board_s = _timed(
         f"province dashboard ({province.code}) figures",
         lambda: dash.dashboard_get(user=auditor, scope=scope, period=period),
     )
@@ -261,7 +268,7 @@ def measure() -> None:
         assert response.status_code == 200, response.status_code
         return response
 
-    _timed("province dashboard page (HTML)", page)
+    _response, page_s = _timed("province dashboard page (HTML)", page)
 
     def national_index():
         answers = indices.answer_rollups_in_scope(user=national, period=period)
@@ -271,13 +278,13 @@ def measure() -> None:
         answers = indices.answers_in_scope(user=national, period=period)
         return indices.overall_index(answers), indices.axis_indices(answers)
 
-    overall, axes = _timed("national index (overall + 6 axes)", national_index)
-    raw_overall, raw_axes = _timed("  the same from the raw answers", national_index_raw, runs=1)
+    (overall, axes), index_s = _timed("national index (overall + 6 axes)", national_index)
+    (raw_overall, raw_axes), raw_s = _timed("  the same from the raw answers", national_index_raw, runs=1)
     assert (round(overall, 9), [round(a.index, 9) for a in axes]) == (
         round(raw_overall, 9),
         [round(a.index, 9) for a in raw_axes],
     ), "the rollups and the raw answers disagree"
-    country = _timed(
+    country, country_s = _timed(
         "national dashboard figures",
         lambda: dash.dashboard_get(user=national, scope=dash.DashboardScope(dash.NATION), period=period),
     )
@@ -292,6 +299,13 @@ def measure() -> None:
     print(
         f"  process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.1f} MiB", flush=True
     )
+    return ratings, [
+        ("province dashboard figures", board_s),
+        ("province dashboard page (HTML)", page_s),
+        ("national index (from the rollups)", index_s),
+        ("national index from the raw answers (one run)", raw_s),
+        ("national dashboard figures", country_s),
+    ]
 
 
 def main() -> None:
@@ -302,7 +316,7 @@ def main() -> None:
         "--scale",
         type=float,
         action="append",
-        help="Fraction of the full volume, e.g. 0.1 (repeatable). Default 0.01.",
+        help="Fraction of the full volume, e.g. 0.1 (repeatable). Default 0.01, 0.1 and 1.",
     )
     parser.add_argument("--skip-load", action="store_true", help="Measure the data already loaded.")
     args = parser.parse_args()
@@ -314,12 +328,20 @@ def main() -> None:
         measure()
         return
     org = org_load()
-    for scale in args.scale or [0.01]:
-        print(f"\nscale {scale:.0%}: loading", flush=True)
+    growth = []
+    for scale in sorted(args.scale or [0.01, 0.1, 1.0]):
+        print(f"\nscale {scale * 100:g} %: loading", flush=True)
         started = time.perf_counter()
-        data_load(scale, org)
+        rebuild_s = data_load(scale, org)
         _step("load total", started)
-        measure()
+        ratings, rows = measure()
+        growth.append((ratings, [("rollups rebuilt (one run)", rebuild_s), *rows]))
+    growth_print(
+        "satisfaction figures (best of 3 unless one run), by staff ratings loaded",
+        [ratings for ratings, _rows in growth],
+        [(name, [rows[i][1] for _ratings, rows in growth]) for i, (name, _s) in enumerate(growth[0][1])],
+        unit="s",
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ The cards are asked for through the view as a clerk would: the view starts a fil
 and redirects to its progress page; here the job runs inline (JOBS_BACKGROUND_THREADS off) so the time
 of the request is the time of the job (scoped selector, the kept pictures, one render_pdf pass, the
 file stored), then the PDF is downloaded from the job. Issuing draws each code's picture (a background
-task in production, inline here). Prints ms a code issued and ms a card printed at each size.
+task in production, inline here). Prints ms a code issued and ms a card printed at each size, and how
+each time grows (bench.timing.growth_print).
 """
 
 import os
@@ -43,7 +44,7 @@ from apps.core.pdf import warm_up  # noqa: E402
 from apps.feedback.services import staff_qr_issue_unit  # noqa: E402
 from apps.orgs import roles  # noqa: E402
 from apps.orgs.models import Body, OrgUnit, Province, Staff  # noqa: E402
-from bench.timing import timed  # noqa: E402
+from bench.timing import growth_print, timed  # noqa: E402
 
 FIRST = ["مریم", "علی", "زهرا", "سیدمحمدحسین", "فاطمه", "امیرحسین", "نرگس", "رضا"]
 LAST = ["احمدی", "موسوی‌نژاد", "کریمی", "رضایی", "حسینی", "میرحسینی", "صادقی", "قاسمی‌پور"]
@@ -107,10 +108,19 @@ def main() -> None:
         info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S607
         pages = next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))
         print(f"{'  PDF':<44} {len(pdf) / 1024 / 1024:7.2f} MB, {pages} pages")
-        rows.append((size, issued / size * 1000, seconds, seconds / size * 1000))
+        rows.append((size, issued, seconds))
     print(f"\n{'cards':>6} {'issue ms/code':>14} {'job s':>8} {'ms a card':>10}")
-    for size, issue_ms, seconds, card_ms in rows:
-        print(f"{size:>6} {issue_ms:>14.1f} {seconds:>8.2f} {card_ms:>10.1f}")
+    for size, issued, seconds in rows:
+        print(f"{size:>6} {issued / size * 1000:>14.1f} {seconds:>8.2f} {seconds / size * 1000:>10.1f}")
+    growth_print(
+        "QR cards, by employees in the unit",
+        [size for size, _issued, _seconds in rows],
+        [
+            ("issue codes (pictures drawn)", [issued for _size, issued, _seconds in rows]),
+            ("cards PDF (file job)", [seconds for _size, _issued, seconds in rows]),
+        ],
+        unit="s",
+    )
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
 
 

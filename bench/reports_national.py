@@ -6,7 +6,9 @@ a questionnaire of 16 answers for every delivered request — 95 % of them, sinc
 belongs to one request: 950,000 questionnaires, 15,200,000 answer rows — and 1,000,000 people's
 communication cases (issue 12: the seven types, 10 % referred, 90 % answered, 30 % rated, an idea
 review for each idea) spread over Jalali 1404-H2 and 1405-H1 across 31 provinces, 1,280 bodies and
-about 6,200 org units. The compilation of 1405-H1 then reads about half of every table.
+about 6,200 org units. The compilation of 1405-H1 then reads about half of every table. By default
+it loads and measures 1 %, 10 % and 100 % in turn (--scale, repeated, chooses other shares) and
+prints how each time grows with the rows (bench.timing.growth_print).
 
 Besides the compilation it times, with their query counts, the handling unit's case inbox (first
 page of apps.cases.selectors.case_inbox for a clerk of the busiest unit, 5 % of all cases open there,
@@ -44,7 +46,9 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+
+from bench.timing import growth_print  # noqa: E402
 
 FULL = {
     "requests": 1_000_000,
@@ -210,10 +214,31 @@ def data_load(scale: float, org: dict) -> None:
     n_responses = int(FULL["responses"] * scale)
     with connection.cursor() as cur:
         cur.execute("TRUNCATE " + ", ".join(BIG_TABLES) + " RESTART IDENTITY CASCADE")
-        # The catalog predates the data (a report counts the services created by its period's end).
+        # The catalog predates the data: a report counts the services in force at its period's end, from
+        # their dated states. bulk_create wrote no state (SubService.save does), so each service gets its
+        # first state here, on its first day, as SubService.states_keep would have kept it.
         cur.execute(
-            "UPDATE catalog_subservice SET created_at = %(start)s::timestamptz - interval '30 days'",
+            """
+            UPDATE catalog_subservice SET created_at = %(start)s::timestamptz - interval '30 days',
+                valid_from = (%(start)s::timestamptz - interval '30 days')::date
+            """,
             {"start": DATA_START},
+        )
+        cur.execute(
+            """
+            UPDATE catalog_servicestate st SET effective_from = s.valid_from FROM catalog_subservice s
+            WHERE s.id = st.service_id AND st.effective_from > s.valid_from
+              AND st.effective_from = (SELECT min(effective_from) FROM catalog_servicestate WHERE service_id = s.id)
+            """
+        )
+        cur.execute(
+            """
+            INSERT INTO catalog_servicestate (service_id, effective_from, channel, non_electronic_reason, service_type,
+                active, recorded_at)
+            SELECT s.id, s.valid_from, s.channel, s.non_electronic_reason, s.service_type, s.active, now()
+            FROM catalog_subservice s
+            WHERE NOT EXISTS (SELECT 1 FROM catalog_servicestate st WHERE st.service_id = s.id)
+            """
         )
         started = time.perf_counter()
         # Each request: a desk unit (round robin), one of the 20 services of that unit's body.
@@ -343,6 +368,15 @@ def data_load(scale: float, org: dict) -> None:
         started = time.perf_counter()
         cur.execute("ANALYZE")
         _step("ANALYZE", started)
+    # The report reads the satisfaction figures from the daily rollups, which the portal keeps on every
+    # write: rows generated in SQL need them rebuilt (as bench/feedback_dashboards.py does).
+    from apps.feedback.rollups import rollups_rebuild
+
+    started = time.perf_counter()
+    written = rollups_rebuild()
+    _step("rollups rebuilt", started, sum(written.values()))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE feedback_staffratingday, feedback_answerday, feedback_answerprovinceday, feedback_surveyday")
 
 
 def cases_load(scale: float) -> None:
@@ -442,6 +476,7 @@ def _timed(fn, runs: int = 5) -> tuple[float, float, int]:
     fn()
     times = []
     for _ in range(runs):
+        reset_queries()  # DEBUG keeps at most 9000 queries; past that the capture counts none
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             fn()
@@ -467,9 +502,10 @@ def _bench_user(username: str, role: str, unit):
     return User.objects.select_related("staff__unit").get(pk=user.pk)
 
 
-def measure_cases(period: str) -> None:
+def measure_cases(period: str) -> tuple[int, list[tuple[str, float]]]:
     """The case pages: the busiest handling unit's inbox (first page and its count), a centre
-    reviewer's inbox, and the centre's overview (the case figures of the country for the period)."""
+    reviewer's inbox, and the centre's overview (the case figures of the country for the period).
+    Returns the number of cases and each page's median ms."""
     from apps.cases.models import Case
     from apps.cases.selectors import case_inbox, cases_in_order
     from apps.core.jalali import Period
@@ -486,7 +522,7 @@ def measure_cases(period: str) -> None:
         row = cur.fetchone()
     if row is None:
         print("  no cases loaded", flush=True)
-        return
+        return 0, []
     unit = OrgUnit.objects.get(pk=row[0])
     clerk = _bench_user("bench-people-clerk", roles.PEOPLE_CLERK, unit)
     reviewer = _bench_user("bench-centre-reviewer", roles.CENTRE_REVIEWER, unit)
@@ -503,19 +539,25 @@ def measure_cases(period: str) -> None:
     open_here = case_inbox(user=clerk).count()
     total = Case.objects.count()
     rows = [
-        (f"unit inbox, first 50 of {open_here:,}", _timed(inbox(clerk))),
-        (f"centre reviewer inbox, first 50 of {case_inbox(user=reviewer).count():,}", _timed(inbox(reviewer))),
-        (f"centre overview: case figures {period}", _timed(lambda: case_figures(Scope(Scope.NATIONAL), start, end), 3)),
+        ("unit inbox (first 50)", f"of {open_here:,}", _timed(inbox(clerk))),
+        ("centre reviewer inbox (first 50)", f"of {case_inbox(user=reviewer).count():,}", _timed(inbox(reviewer))),
+        (
+            f"centre overview: case figures {period}",
+            "",
+            _timed(lambda: case_figures(Scope(Scope.NATIONAL), start, end), 3),
+        ),
     ]
     print(f"  {total:,} cases")
-    for name, (median, best, queries) in rows:
-        print(f"  {name:<52} median {median:8.1f} ms  best {best:8.1f} ms  {queries:3d} queries", flush=True)
+    for name, detail, (median, best, queries) in rows:
+        label = f"{name} {detail}".strip()
+        print(f"  {label:<52} median {median:8.1f} ms  best {best:8.1f} ms  {queries:3d} queries", flush=True)
+    return total, [(name, median) for name, _detail, (median, _best, _queries) in rows]
 
 
-def measure(period: str) -> None:
+def measure(period: str) -> tuple[int, list[tuple[str, float]]]:
     """Time the national compilation of `period` (figures alone, then the whole report), then run both
     again under tracemalloc for Python's peak: tracemalloc slows WeasyPrint several times over, so
-    the timings are taken without it."""
+    the timings are taken without it. Returns the number of requests and each time in seconds."""
     from apps.core.jalali import Period
     from apps.reports.figures import report_figures
     from apps.reports.scopes import Scope
@@ -532,6 +574,7 @@ def measure(period: str) -> None:
     from django.test.utils import CaptureQueriesContext
 
     started = time.perf_counter()
+    reset_queries()  # as in _timed
     with CaptureQueriesContext(connection) as queries:
         result = figures()
     figures_s = time.perf_counter() - started
@@ -569,6 +612,10 @@ def measure(period: str) -> None:
         f"({report.status}, PDF {report.pdf.size / 1024:.0f} KiB)"
     )
     print(f"  process peak RSS      {rss_mb:7.1f} MiB", flush=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM desk_servicerequest")
+        requests = cur.fetchone()[0]
+    return requests, [("compilation: figures only", figures_s), ("compilation: figures + PDF + xlsx", compile_s)]
 
 
 def main() -> None:
@@ -577,7 +624,7 @@ def main() -> None:
         "--scale",
         type=float,
         action="append",
-        help="Fraction of the full volume, e.g. 0.1 (repeatable). Default 0.1.",
+        help="Fraction of the full volume, e.g. 0.1 (repeatable). Default 0.01, 0.1 and 1.",
     )
     parser.add_argument("--period", default="1405-H1", help="The half year to compile (default 1405-H1).")
     parser.add_argument("--skip-load", action="store_true", help="Measure the data already loaded.")
@@ -594,14 +641,26 @@ def main() -> None:
         measure(args.period)
         return
     org = org_load()
-    for scale in args.scale or [0.1]:
-        print(f"\nscale {scale:.0%}: loading", flush=True)
+    report_growth, case_growth = [], []
+    for scale in sorted(args.scale or [0.01, 0.1, 1.0]):
+        print(f"\nscale {scale * 100:g} %: loading", flush=True)
         started = time.perf_counter()
         data_load(scale, org)
         cases_load(args.cases_scale if args.cases_scale is not None else scale)
         _step("load total", started)
-        measure_cases(args.period)
-        measure(args.period)
+        case_growth.append(measure_cases(args.period))
+        report_growth.append(measure(args.period))
+    for title, growth, unit in (
+        (f"national six-monthly compilation of {args.period}, by requests loaded", report_growth, "s"),
+        ("case pages (median), by cases loaded", case_growth, "ms"),
+    ):
+        names = [name for name, _time in growth[-1][1]]
+        growth_print(
+            title,
+            [size for size, _rows in growth],
+            [(name, [dict(rows).get(name) for _size, rows in growth]) for name in names],
+            unit=unit,
+        )
 
 
 if __name__ == "__main__":
