@@ -44,11 +44,21 @@ def _request_code(row) -> str:
         return ""
 
 
+def _case_code(row) -> str:
+    try:
+        return row.case.tracking_code
+    except ObjectDoesNotExist:  # the case was deleted with it
+        return ""
+
+
 PAGE_VERSIONS = {
     "desk.ServiceRequest": lambda row: f"request:{row.tracking_code}",
     "desk.RequestStage": lambda row: f"request:{_request_code(row)}",
     "desk.Response": lambda row: f"request:{_request_code(row)}",
     "feedback.SurveyResponse": lambda row: f"request:{_request_code(row)}",
+    "cases.Case": lambda row: f"case:{row.tracking_code}",
+    "cases.CaseEvent": lambda row: f"case:{_case_code(row)}",
+    "cases.CaseResponse": lambda row: f"case:{_case_code(row)}",
     "feedback.StaffQRCode": lambda row: f"qr:{row.token}",
     "feedback.Questionnaire": lambda row: "questionnaire",
     "feedback.Axis": lambda row: "questionnaire",

@@ -263,6 +263,29 @@ def test_tracking_a_case_shows_status_public_timeline_and_due_date_but_details_o
     assert reverse("cases_public:response_pdf", args=[case.tracking_code]) in shown
 
 
+def test_a_cases_tracking_page_is_kept_for_visitors_and_a_response_shows_at_once(
+    client, tree, django_assert_num_queries
+):
+    """A first visit from the SMS link reads the case once; the next visitors get the kept page (no
+    query), and the response closing the case shows on the next visit."""
+    case = registered_case(case_type="complaint", unit=tree["directorate_unit"], official=tree["director"])
+    url = f"/track/?code={case.tracking_code}"
+    def page() -> str:  # without the CSRF token, masked afresh on every answer
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", client.get(url).content.decode())
+
+    first = page()
+    assert case.get_state_display() in first
+    with django_assert_num_queries(0):
+        again = page()
+    assert again == first
+
+    services.case_respond(case=case, by=None, outcome=CaseResponse.Outcome.RESOLVED, text="پاسخ داده شد.")
+    case.refresh_from_db()
+    after = page()
+    assert case.get_state_display() in after
+    assert after != first
+
+
 def test_a_mistyped_case_code_is_refused_with_the_check_digit_message(client, tree):
     case = registered_case(unit=tree["directorate_unit"])
     code = case.tracking_code

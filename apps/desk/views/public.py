@@ -81,10 +81,10 @@ def _lookup(raw: str, *, stages: bool = True) -> tuple[ServiceRequest | None, st
     return sr, ""
 
 
-def _track_versions(request: HttpRequest) -> list[str] | None:
-    # A case's part of the page is not kept (cases are fewer, and their pages change by referral).
+def _track_versions(request: HttpRequest) -> list[str]:
+    # A people's communication case has its own part of the page, and its own version.
     code = tracking_code_clean(request.GET.get("code", ""))
-    return None if case_code_is_case(code) else [f"request:{code}", "public"]
+    return [f"case:{code}" if case_code_is_case(code) else f"request:{code}", "public"]
 
 
 @ratelimit(key="ip", rate=_track_rate, method=["GET", "HEAD", "POST"], block=True)
