@@ -179,8 +179,14 @@ def data_load(scale: float, org: dict) -> float:
     rebuild_s = time.perf_counter() - started
     _step("rollups rebuilt", started, sum(written.values()))
     print("    " + ", ".join(f"{name} {rows:,}" for name, rows in written.items()), flush=True)
+    # VACUUM as autovacuum soon would: it marks the rebuilt pages all-visible, which lets PostgreSQL
+    # answer the province's covering indexes without visiting the table.
+    started = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE feedback_staffratingday, feedback_answerday, feedback_answerprovinceday, feedback_surveyday")
+        cur.execute(
+            "VACUUM ANALYZE feedback_staffratingday, feedback_answerday, feedback_answerprovinceday, feedback_surveyday"
+        )
+    _step("VACUUM ANALYZE of the rollups", started)
     return rebuild_s
 
 
