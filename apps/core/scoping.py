@@ -41,10 +41,23 @@ def _scope_by_key(qs: QuerySet, key, unit_field: str | None) -> QuerySet:
     if key.national:
         return qs
     if key.unit_id:
-        return qs.filter(**{f"{prefix}path__startswith": key.unit.path})
+        return qs.filter(**{f"{unit_field}__in" if unit_field else "pk__in": _key_units(key)})
     if key.body_id:
         return qs.filter(**{f"{prefix}body_id": key.body_id})
     return qs.none()
+
+
+def _key_units(key) -> list[int]:
+    """The ids of the key's unit and the units below it, read once per request (the key is loaded
+    afresh for each). Rows filtered by a list of unit ids are counted from PostgreSQL's statistics;
+    filtered by a join on `path LIKE` they are guessed at one unit's worth, and a key over a whole
+    directorate had each page of its request list sorted from every request (0.3 s at 100,000)."""
+    ids = getattr(key, "_unit_ids", None)
+    if ids is None:
+        from apps.orgs.models import OrgUnit
+
+        ids = key._unit_ids = list(OrgUnit.objects.filter(path__startswith=key.unit.path).values_list("pk", flat=True))
+    return ids
 
 
 def unit_in_key_scope(key, unit: Model) -> bool:
