@@ -148,15 +148,24 @@ def measure_pages(runs: int) -> list[tuple[str, tuple[float, float, set[int]]]]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def requests_loaded() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM desk_servicerequest")
+        return cur.fetchone()[0]
+
+
+def run_at_scales(description: str, measure_all, *, runs: int, what: str) -> None:
+    """The command line of the request benches (this one and bench/api_requests.py): load each share
+    of --requests in turn, measure `measure_all(runs)` — [(name, (median ms, p95 ms, query counts))] —
+    print its table, and at the end how each median grew."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--requests", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument(
         "--scale", type=float, action="append",
         help="a share of --requests to load and measure (repeatable; default 0.01, 0.1 and 1); "
-             "the growth of each page's median is printed at the end",
+             f"the growth of each {what}'s median is printed at the end",
     )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -167,26 +176,27 @@ def main() -> None:
 
     settings.RATELIMIT_ENABLE = False
     growth = []
-    scales = [1.0] if args.skip_load else sorted(args.scale or [0.01, 0.1, 1.0])
-    for scale in scales:
+    for scale in [1.0] if args.skip_load else sorted(args.scale or [0.01, 0.1, 1.0]):
         if not args.skip_load:
             load(int(args.requests * scale))
-        cache.clear()
-        rows = measure_pages(args.runs)
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM desk_servicerequest")
-            total = cur.fetchone()[0]
+        cache.clear()  # no page, answer or rate-limit count of the previous size carries over
+        rows = measure_all(args.runs)
+        total = requests_loaded()
         growth.append((total, rows))
-        print(f"\n{total:,} requests, {args.runs} runs each")
-        print(f"{'page':<34} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
+        print(f"\n{total:,} requests, {args.runs} runs each (server time in-process)")
+        print(f"{what:<44} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
         for name, (median, p95, queries) in rows:
-            print(f"{name:<34} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
+            print(f"{name:<44} {median:>10.1f} {p95:>10.1f} {'/'.join(map(str, sorted(queries))):>8}")
     growth_print(
-        "server time of each page (median)",
+        f"server time of each {what} (median), by requests loaded",
         [total for total, _rows in growth],
         [(name, [rows[i][1][0] for _total, rows in growth]) for i, (name, _figures) in enumerate(growth[0][1])],
         unit="ms",
     )
+
+
+def main() -> None:
+    run_at_scales(__doc__.splitlines()[0], measure_pages, runs=100, what="page")
 
 
 if __name__ == "__main__":
