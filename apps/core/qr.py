@@ -39,11 +39,7 @@ def qr_data_uri(
     """
     if image == "png":
         return png_data_uri(qr_png(data, error_correction=error_correction, module_px=box_size, border=border))
-    code = qrcode.QRCode(
-        error_correction=_ERROR_CORRECTION[error_correction], box_size=box_size, border=border
-    )
-    code.add_data(data)
-    code.make(fit=True)
+    code = _code(data, error_correction, border, box_size=box_size)
     return _data_uri("image/svg+xml", code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string())
 
 
@@ -51,10 +47,14 @@ def qr_png(
     data: str, *, error_correction: Literal["L", "M", "Q", "H"] = "M", module_px: int = 4, border: int = 0
 ) -> bytes:
     """The code for `data` as a 1-bit PNG of `module_px` pixels a module (a few hundred bytes)."""
-    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION[error_correction], border=border)
+    return _png(_code(data, error_correction, border).get_matrix(), module_px=module_px)
+
+
+def _code(data: str, error_correction: str, border: int, *, box_size: int = 10) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION[error_correction], box_size=box_size, border=border)
     code.add_data(data)
     code.make(fit=True)
-    return _png(code.get_matrix(), module_px=module_px)
+    return code
 
 
 def png_data_uri(content: bytes) -> str:

@@ -357,7 +357,7 @@ class PhoneVerification(models.Model):
 class RequestDay(models.Model):
     """The requests of one sub-service at one unit, counted on one Tehran day: received (and of those
     online), answered (and of those by the promised date) and delivered, each on the day it happened
-    (apps.desk.rollups). Reports and dashboards add these up instead of reading every request."""
+    (apps.desk.rollups). The periodic reports add these up instead of reading every request."""
 
     day = models.DateField(_("day"))
     unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))

@@ -357,13 +357,13 @@ def staff_qr_issue_many(
     if missing:
         raise RuntimeError("no unique QR tokens after several draws")
     if created:
-        _card_images_queue(list(live.filter(staff_id__in=created).values_list("pk", flat=True)))
+        codes = dict(live.filter(staff_id__in=created).values_list("staff_id", "pk"))
+        _card_images_queue(list(codes.values()))
         if record_on is not None:
             change_record(
                 target=record_on, action="qr_issued", actor=_actor(by), after={"staff": sorted(created)}
             )
         else:
-            codes = dict(live.filter(staff_id__in=created).values_list("staff_id", "pk"))
             for member in Staff.objects.filter(pk__in=created):
                 change_record(
                     target=member, action="qr_issued", actor=_actor(by), after={"qr_code": codes[member.pk]}
