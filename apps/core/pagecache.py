@@ -48,11 +48,18 @@ class Page:
 
 def cacheable(request: HttpRequest) -> bool:
     """A visit the cache may answer: a GET or HEAD of someone without a session or queued messages."""
-    return (
-        request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-    )
+    return _plain(request) and settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def cacheable_with_session(request: HttpRequest) -> bool:
+    """A visit with a session that a page the same for everyone it lets in may still answer (the
+    survey form of a citizen who confirmed the national code): no message queued in the session
+    either, and not a logged-in user, whose header names them."""
+    return _plain(request) and "_messages" not in request.session and not request.user.is_authenticated
+
+
+def _plain(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and "messages" not in request.COOKIES
 
 
 def bump(*names: str) -> None:

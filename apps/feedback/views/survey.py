@@ -68,7 +68,7 @@ def _answered(sr: ServiceRequest) -> bool:
 def survey(request: HttpRequest, code: str) -> HttpResponse:
     """Table 5 online, for the applicant of a delivered (or refused / referred) request."""
     clean = tracking_code_clean(code)
-    if _kept_visit(request) and verified_code(request, clean):
+    if pagecache.cacheable_with_session(request) and verified_code(request, clean):
         # Every visitor who reaches this page confirmed the national code of this request: it is the
         # same for each of them, kept until the request or the questionnaire changes, and answered
         # on the session alone.
@@ -83,16 +83,6 @@ def _survey(request: HttpRequest, code: str) -> HttpResponse:
         messages.info(request, _("Enter your national code below; the questionnaire opens after that."))
         return _to_tracking(code)
     return _survey_page(request, sr)
-
-
-def _kept_visit(request: HttpRequest) -> bool:
-    """A first look at the form by a citizen: a GET with no message waiting, not a logged-in user."""
-    return (
-        request.method in ("GET", "HEAD")
-        and "messages" not in request.COOKIES
-        and "_messages" not in request.session
-        and not request.user.is_authenticated
-    )
 
 
 def _survey_page(request: HttpRequest, sr: ServiceRequest) -> HttpResponse:
