@@ -40,6 +40,20 @@ def officer(unit):
     return staff_user(roles.UNIT_OFFICER, unit=unit)
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_window_held(monkeypatch):
+    """django_ratelimit's windows end on the clock (a minute's window at a fixed second of it), so a
+    test counting hits up to a limit failed whenever a window ended halfway through it. Its clock is
+    held at the test's first second: every count of one test lands in one window."""
+    import time
+    from types import SimpleNamespace
+
+    from django_ratelimit import core
+
+    held = int(time.time())
+    monkeypatch.setattr(core, "time", SimpleNamespace(time=lambda: held))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _server_time_limited():
     """Every request of the suite is timed (tests/server_time.py), for the client and live servers,
