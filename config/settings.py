@@ -359,8 +359,30 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # only by views that check the viewer's scope.
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
 MEDIA_URL = "/private-media-is-not-served/"
+# With S3_BUCKET set, every upload and generated file (receipts, reports, QR sheets, exports) goes to
+# that S3-compatible bucket instead, so any web node or worker reads what another wrote. The bucket
+# stays private: the portal streams each file after its scope check, as it does from disk.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_OPTIONS = {
+    "bucket_name": S3_BUCKET,
+    "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,  # empty: AWS itself
+    "region_name": os.environ.get("S3_REGION") or None,
+    "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,  # empty: boto3's own chain (role, env)
+    "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+    "location": os.environ.get("S3_PREFIX", ""),  # a folder of a shared bucket
+    "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "path"),  # MinIO, Ceph, ArvanCloud
+    "signature_version": "s3v4",
+    "default_acl": None,  # the bucket's own policy: private
+    "querystring_auth": True,  # a URL of a file is never public
+    "file_overwrite": False,  # a second upload of the same name gets a new name, as on disk
+    "object_parameters": {"CacheControl": "private, no-store"},
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -20,6 +20,39 @@ def _isolated(settings):
     messaging.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _files_kept_apart(settings, tmp_path):
+    """Each test's files in a place of its own: a folder outside the project on the embedded
+    default, a prefix of the bucket when S3_BUCKET is set (the suite's S3 run, .ci/run)."""
+    if settings.S3_BUCKET:
+        import uuid
+
+        default = settings.STORAGES["default"]
+        options = {**default["OPTIONS"], "location": f"tests/{uuid.uuid4().hex}"}
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}
+    else:
+        settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _nothing_written_in_the_project():
+    """With S3 configured, the suite writes no file under the project folder: every upload and
+    generated file goes to the bucket. Only the tests' own outputs are let through."""
+    from django.conf import settings
+
+    if not settings.S3_BUCKET:
+        yield
+        return
+    from tests.files import project_files, project_files_changed, s3_bucket_ensure
+
+    s3_bucket_ensure()
+
+    before = project_files()
+    yield
+    changed = project_files_changed(before)
+    assert not changed, f"files written under the project folder with S3 configured: {changed[:20]}"
+
+
 @pytest.fixture
 def unit(db):
     return OrgUnitFactory()

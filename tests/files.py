@@ -60,3 +60,44 @@ POLYGLOT_PNG = image_bytes("PNG", tail=b"<html><script>alert(1)</script></html>"
 
 def upload(data: bytes, name: str = "scan.pdf", content_type: str = "application/pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+# Written under the project folder by the tools, not by the portal: the interpreter's bytecode, the
+# tests' screenshots and PDF pages, and what is installed there (virtualenv, node packages).
+PROJECT_OUTPUTS = {".git", ".venv", "node_modules", "__pycache__", "test-artifacts", ".ruff_cache"}
+
+
+def project_files() -> dict[str, tuple[int, int]]:
+    """Every file under the project folder, tools' outputs left out: path → (mtime, size)."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in PROJECT_OUTPUTS]
+        for name in files:
+            stat = os.stat(os.path.join(folder, name))
+            found[os.path.relpath(os.path.join(folder, name), root)] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def project_files_changed(before: dict[str, tuple[int, int]]) -> list[str]:
+    """Files added or changed under the project folder since `before` (project_files())."""
+    return sorted(path for path, seen in project_files().items() if before.get(path) != seen)
+
+
+def s3_bucket_ensure() -> None:
+    """Create the configured bucket if the S3 endpoint (moto's server in CI) does not have it yet."""
+    from django.conf import settings
+    from django.core.files.storage import storages
+
+    storage = storages.create_storage({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": settings.S3_OPTIONS})
+    bucket = storage.bucket
+    try:
+        bucket.meta.client.head_bucket(Bucket=bucket.name)
+    except bucket.meta.client.exceptions.ClientError:
+        bucket.create()
+

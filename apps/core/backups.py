@@ -7,6 +7,9 @@ A backup is a folder:
     media.tar.gz     the private uploads (scans, stage files, photos, generated reports)
     manifest.json    when, which database, rows per table, sha256 of every upload
 
+The uploads are read and written through the storage API: the folder on the embedded default, the
+S3 bucket when S3_BUCKET is set (a restore fills the bucket, or the prefix, it is configured with).
+
 The database is dumped first, the uploads second: uploads are only ever added, never changed in
 place, so every row of the dump finds its file (a file added in between is merely extra).
 """
@@ -22,7 +25,8 @@ import tarfile
 from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 
 MANIFEST = "manifest.json"
@@ -57,16 +61,29 @@ def row_counts() -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def media_checksums(root: Path) -> dict[str, str]:
-    """sha256 of every file under the uploads root, by its path relative to the root."""
+def _storage_files(storage, folder: str = "") -> list[str]:
+    """Every file's name in `storage`, walked through listdir (a folder on disk, keys of a bucket)."""
+    try:
+        dirs, files = storage.listdir(folder)
+    except FileNotFoundError:  # the uploads folder of a portal that has none yet
+        return []
+    prefix = f"{folder}/" if folder else ""
+    names = [prefix + name for name in files]
+    for name in dirs:
+        names += _storage_files(storage, prefix + name)
+    return names
+
+
+def media_checksums(storage=None) -> dict[str, str]:
+    """sha256 of every upload, by its name in the storage (default_storage unless given)."""
+    storage = storage or default_storage
     sums = {}
-    if root.exists():
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-            sums[path.relative_to(root).as_posix()] = digest.hexdigest()
+    for name in sorted(_storage_files(storage)):
+        digest = hashlib.sha256()
+        with storage.open(name, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        sums[name] = digest.hexdigest()
     return sums
 
 
@@ -89,11 +106,13 @@ def backup_create(*, output: Path) -> dict:
     else:
         raise BackupError(f"no backup method for the {vendor} database")
 
-    media_root = Path(settings.MEDIA_ROOT)
-    sums = media_checksums(media_root)
+    sums = media_checksums()
     with tarfile.open(output / "media.tar.gz", "w:gz") as archive:
         for name in sums:
-            archive.add(media_root / name, arcname=name)
+            with default_storage.open(name, "rb") as handle:
+                member = tarfile.TarInfo(name)
+                member.size = default_storage.size(name)
+                archive.addfile(member, handle)
     manifest = {
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "database": vendor,
@@ -104,9 +123,9 @@ def backup_create(*, output: Path) -> dict:
     return manifest
 
 
-def backup_restore(*, source: Path, media_root: Path) -> dict:
-    """Restore a backup into the configured (empty) database and `media_root`, then check both
-    against the manifest; returns {"rows": n, "tables": n, "uploads": n}. Raises BackupError."""
+def backup_restore(*, source: Path) -> dict:
+    """Restore a backup into the configured (empty) database and storage, then check both against
+    the manifest; returns {"rows": n, "tables": n, "uploads": n}. Raises BackupError."""
     manifest = json.loads((source / MANIFEST).read_text())
     vendor = connection.vendor
     if manifest["database"] != vendor:
@@ -120,20 +139,26 @@ def backup_restore(*, source: Path, media_root: Path) -> dict:
         connection.close()
         shutil.copyfile(source / "db.sqlite3", connection.settings_dict["NAME"])
 
-    media_root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(source / "media.tar.gz", "r:gz") as archive:
-        archive.extractall(media_root, filter="data")  # no paths outside the root, no devices
+        for member in archive:
+            if not member.isfile() or member.name not in manifest["uploads"]:
+                raise BackupError(f"{member.name}: not an upload of the manifest")  # links, devices, strays
+            if default_storage.exists(member.name):  # a restore run again
+                default_storage.delete(member.name)
+            kept = default_storage.save(member.name, File(archive.extractfile(member), name=member.name))
+            if kept != member.name:  # a name outside the storage's rules
+                raise BackupError(f"{member.name} was stored as {kept}")
 
-    return backup_verify(manifest, media_root=media_root)
+    return backup_verify(manifest)
 
 
-def backup_verify(manifest: dict, *, media_root: Path) -> dict:
-    """Check the configured database and `media_root` against a backup's manifest; raises BackupError."""
+def backup_verify(manifest: dict, *, storage=None) -> dict:
+    """Check the configured database and storage against a backup's manifest; raises BackupError."""
     restored, expected = row_counts(), manifest["rows"]
     wrong = {t: (n, restored.get(t)) for t, n in expected.items() if restored.get(t) != n}
     if wrong:
         raise BackupError(f"row counts differ after restore (table: backup, restored): {wrong}")
-    sums = media_checksums(media_root)
+    sums = media_checksums(storage)
     bad = [name for name, digest in manifest["uploads"].items() if sums.get(name) != digest]
     if bad:
         raise BackupError(f"{len(bad)} uploads missing or changed after restore, e.g. {bad[:3]}")

@@ -33,7 +33,6 @@ def test_a_backup_restores_into_a_new_database_with_the_same_rows_and_uploads(se
     the same checksum."""
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump / pg_restore: the restore test runs on PostgreSQL")
-    settings.MEDIA_ROOT = tmp_path / "media"
     sr = registered_request()
     doc = RequestDocument.objects.create(request=sr, title="سند", received=True, content_type="application/pdf")
     from django.core.files.base import ContentFile
@@ -50,7 +49,10 @@ def test_a_backup_restores_into_a_new_database_with_the_same_rows_and_uploads(se
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{target}"')
     try:
-        env = {**os.environ, "DATABASE_URL": _url(target), "PRIVATE_MEDIA_ROOT": str(tmp_path / "restored")}
+        # The uploads come back into a storage of their own: a new folder, or a new prefix of the bucket.
+        restored = f"restored-{uuid.uuid4().hex[:6]}"
+        env = {**os.environ, "DATABASE_URL": _url(target), "PRIVATE_MEDIA_ROOT": str(tmp_path / restored),
+               "S3_PREFIX": f"{settings.STORAGES['default'].get('OPTIONS', {}).get('location', '')}/{restored}"}
         done = subprocess.run(  # noqa: S603 - this interpreter, manage.py, fixed arguments
             [sys.executable, "manage.py", "restore", "--input", str(tmp_path / "backup")],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
@@ -59,27 +61,45 @@ def test_a_backup_restores_into_a_new_database_with_the_same_rows_and_uploads(se
         with capsys.disabled():  # the figures belong in CI's output
             print(f"\n[restore] {done.stdout.strip()}")
         assert f"{len(manifest['rows'])} tables" in done.stdout
-        restored = tmp_path / "restored" / doc.file.name
-        assert hashlib.sha256(restored.read_bytes()).hexdigest() == scan_sum
+        with _storage_at(settings, tmp_path / restored, restored).open(doc.file.name, "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == scan_sum
     finally:
         connection.close()
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
 
 
+def _storage_at(settings, folder: Path, prefix: str):
+    """The storage a restore with PRIVATE_MEDIA_ROOT=folder or S3_PREFIX=…/prefix wrote into."""
+    from django.core.files.storage import FileSystemStorage, storages
+
+    default = settings.STORAGES["default"]
+    if "OPTIONS" not in default:
+        return FileSystemStorage(location=folder)
+    options = {**default["OPTIONS"], "location": f"{default['OPTIONS']['location']}/{prefix}"}
+    return storages.create_storage({**default, "OPTIONS": options})
+
+
 @pytest.mark.django_db
-def test_a_restore_that_does_not_match_its_manifest_fails(settings, tmp_path):
+def test_a_restore_that_does_not_match_its_manifest_fails():
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     from apps.core.backups import BackupError, backup_verify, media_checksums, row_counts
 
-    (tmp_path / "media").mkdir()
-    (tmp_path / "media" / "a.pdf").write_bytes(PDF)
-    manifest = {"rows": row_counts(), "uploads": media_checksums(tmp_path / "media")}
-    assert backup_verify(manifest, media_root=tmp_path / "media")["uploads"] == 1
+    name = default_storage.save("scans/a.pdf", ContentFile(PDF))
+    manifest = {"rows": row_counts(), "uploads": media_checksums()}
+    assert manifest["uploads"] == {name: hashlib.sha256(PDF).hexdigest()}
+    assert backup_verify(manifest)["uploads"] == 1
 
-    (tmp_path / "media" / "a.pdf").write_bytes(PDF + b"tampered")
+    default_storage.delete(name)
+    default_storage.save(name, ContentFile(PDF + b"tampered"))
     with pytest.raises(BackupError, match="uploads missing or changed"):
-        backup_verify(manifest, media_root=tmp_path / "media")
-    (tmp_path / "media" / "a.pdf").write_bytes(PDF)
+        backup_verify(manifest)
+    default_storage.delete(name)
+    with pytest.raises(BackupError, match="uploads missing or changed"):
+        backup_verify(manifest)
+    default_storage.save(name, ContentFile(PDF))
     manifest["rows"]["desk_servicerequest"] += 1
     with pytest.raises(BackupError, match="row counts differ"):
-        backup_verify(manifest, media_root=tmp_path / "media")
+        backup_verify(manifest)

@@ -1,8 +1,7 @@
-"""`manage.py restore --input DIR`: a backup into an empty database and the uploads folder, checked."""
+"""`manage.py restore --input DIR`: a backup into an empty database and the uploads storage, checked."""
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.backups import BackupError, backup_restore
@@ -11,7 +10,7 @@ from apps.core.backups import BackupError, backup_restore
 class Command(BaseCommand):
     help = (
         "Restore a backup made by `manage.py backup` into the configured database (it must be empty: "
-        "create it, do not migrate it) and PRIVATE_MEDIA_ROOT, then check row counts and upload checksums."
+        "create it, do not migrate it) and the uploads' storage (PRIVATE_MEDIA_ROOT or S3_BUCKET), then check row counts and upload checksums."
     )
 
     def add_arguments(self, parser):
@@ -19,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, input, **options):
         try:
-            result = backup_restore(source=Path(input), media_root=Path(settings.MEDIA_ROOT))
+            result = backup_restore(source=Path(input))
         except (BackupError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
