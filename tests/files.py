@@ -101,3 +101,10 @@ def s3_bucket_ensure() -> None:
     except bucket.meta.client.exceptions.ClientError:
         bucket.create()
 
+
+
+def storage_env(settings) -> dict[str, str]:
+    """Environment for a process started by a test (a worker, a restore) that reads and writes the
+    test's own files: its folder on the embedded default, its prefix of the bucket with S3."""
+    options = settings.STORAGES["default"].get("OPTIONS", {})
+    return {"PRIVATE_MEDIA_ROOT": str(settings.MEDIA_ROOT), "S3_PREFIX": options.get("location", "")}

@@ -65,7 +65,8 @@ def test_the_api_and_open311_answer_as_their_schema_says(live_server, settings, 
         "--phases", "examples,fuzzing",
         "--report", "junit", "--report-dir", str(tmp_path),
     ]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
+    # Its caches (.schemathesis, .hypothesis) are written where it runs: in the test's folder.
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
     out = run.stdout + run.stderr
     summary = out[out.rfind("=" * 20 + " SUMMARY") :] if "SUMMARY" in out else out[-4000:]
     print(summary)

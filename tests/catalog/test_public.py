@@ -391,7 +391,7 @@ def test_form_of_an_inactive_or_other_service_is_404(client, media):
 def test_form_whose_file_is_missing_is_404_not_500(client, media):
     service = SubServiceFactory()
     form = _form(service)
-    (media / form.file.name).unlink()
+    form.file.storage.delete(form.file.name)
     assert client.get(reverse("services:form_download", args=[service.pk, form.pk])).status_code == 404
 
 

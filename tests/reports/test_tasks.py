@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,6 +15,7 @@ from apps.core.jalali import jalali_to_gregorian
 from apps.reports import tasks
 from apps.reports.models import Report
 from apps.reports.services import reports_due
+from tests.files import storage_env
 from tests.reports.conftest import PERIOD
 
 QUARTERLY = ["quarterly_body", "quarterly_county", "quarterly_province"]
@@ -136,9 +136,13 @@ def test_a_real_celery_worker_compiles_a_report(world, settings, tmp_path):
         "DATABASE_URL": _database_url(),  # test_<name>: the database this test writes to
         "CELERY_BROKER_URL": str(settings.CELERY_BROKER_URL),
         "CELERY_TASK_ALWAYS_EAGER": "0",
-        "PRIVATE_MEDIA_ROOT": str(tmp_path),
+        **storage_env(settings),
         "DEBUG": "1",
+        # A worker on a host of its own: an empty working directory, the code found by its path.
+        "PYTHONPATH": str(django_settings.BASE_DIR),
     }
+    cwd = tmp_path / "worker-cwd"
+    cwd.mkdir()
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(  # noqa: S603
         [
@@ -158,7 +162,7 @@ def test_a_real_celery_worker_compiles_a_report(world, settings, tmp_path):
             "--loglevel",
             "INFO",
         ],
-        cwd=Path(django_settings.BASE_DIR),
+        cwd=cwd,
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -189,8 +193,9 @@ def test_a_real_celery_worker_compiles_a_report(world, settings, tmp_path):
         assert report is not None, log.read_text()[-4000:]
         assert report.status == Report.Status.DONE, log.read_text()[-4000:]
         assert report.figures["requests"]["received"] == 6
-        assert (tmp_path / report.pdf.name).exists()
-        assert (tmp_path / report.xlsx.name).exists()
+        assert report.pdf.storage.exists(report.pdf.name)  # where the test's storage finds them
+        assert report.xlsx.storage.exists(report.xlsx.name)
+        assert list(cwd.iterdir()) == []  # nothing written beside the worker
     finally:
         app.conf.task_always_eager = eager
         worker.terminate()
