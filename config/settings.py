@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,6 +161,8 @@ if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}" if REDIS_URL.count("/") > 2 else f"{REDIS_URL}/{_db}"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+# One beat schedules for the whole deployment (apps.core.beatlock): a second one waits as a standby.
+BEAT_LOCK_SECONDS = int(os.environ.get("BEAT_LOCK_SECONDS", "60"))
 # No task result is ever read (progress lives in the database rows), and a result backend that is
 # down makes every apply_async wait ~20 s and raise: none unless one is asked for.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
@@ -179,6 +182,22 @@ CELERY_TIMEZONE = "Asia/Tehran"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by the kind of work, so a deployment gives each its own pool of worker processes (a burst
+# of report compilations never holds an SMS back): `celery worker -Q notifications`. A worker
+# started without -Q consumes every queue below, as the embedded stack and docker-compose.yml do.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "notifications", "reports", "printing")]
+CELERY_TASK_ROUTES = {
+    "apps.*.tasks.notify_*": {"queue": "notifications"},
+    "apps.*.tasks.*notifications_resend*": {"queue": "notifications"},
+    "apps.cases.tasks.meeting_booked_notify": {"queue": "notifications"},
+    "apps.audits.tasks.audit_form_notify": {"queue": "notifications"},
+    "apps.audits.tasks.audit_deadlines_notify": {"queue": "notifications"},
+    "apps.api.tasks.webhook*": {"queue": "notifications"},
+    "apps.reports.tasks.*": {"queue": "reports"},
+    "apps.core.tasks.file_job_run": {"queue": "printing"},  # QR card sheets, large exports and imports
+    "apps.feedback.tasks.qr_card_images_draw": {"queue": "printing"},
+}
 # Long jobs someone waits for (report compilations) run in a thread of the web process when no
 # broker takes them (none configured, or down), so the page that asked shows their progress
 # (apps.core.jobs). Tests run them inline instead.
