@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # A view that cannot reach the S3 bucket answers 503 with a page that says so.
+    "apps.core.storage.StorageOutageMiddleware",
 ]
 
 if not DEBUG:
@@ -396,6 +398,13 @@ S3_OPTIONS = {
     "file_overwrite": False,  # a second upload of the same name gets a new name, as on disk
     "object_parameters": {"CacheControl": "private, no-store"},
 }
+if S3_BUCKET:
+    from botocore.config import Config as S3Config
+
+    # A bucket that does not answer fails a page within seconds (a 503 that says so), not gunicorn's 60.
+    S3_OPTIONS["client_config"] = S3Config(
+        connect_timeout=2, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"}
+    )
 STORAGES = {
     "default": (
         {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}

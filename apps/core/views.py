@@ -28,6 +28,7 @@ from apps.core import selectors, twofactor
 from apps.core.net import client_ip
 from apps.core.qr import qr_data_uri
 from apps.core.services import change_record
+from apps.core.storage import storage_check
 
 security_log = logging.getLogger("apps.security")
 
@@ -169,10 +170,15 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Readiness for a load balancer: 503 only when the database is down (the node can do nothing).
 
-    The cache and the broker are reported but do not fail the check: while Redis is down the portal
+    The cache, the broker and the file storage are reported but do not fail the check: while Redis is down the portal
     answers from process memory and leaves notifications for the beat sweep, so pulling every node
     out of the pool because Redis blinked would turn a degraded service into an outage."""
-    checks = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}
+    checks = {
+        "database": _check_database(),
+        "cache": _check_cache(),
+        "broker": _check_broker(),
+        "storage": storage_check(),
+    }
     if checks["database"] != "ok":
         status, code = "error", 503
     elif all(state in ("ok", "eager", "local") for state in checks.values()):
