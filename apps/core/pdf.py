@@ -67,21 +67,22 @@ def _fetcher_class():
     from weasyprint.urls import URLFetcher
 
     class LocalOnlyFetcher(URLFetcher):
-        """Fetch only files under the static and media folders, and data: URIs.
+        """Fetch only the portal's static files (fonts, CSS) and data: URIs.
 
         Templates print text people typed (e-service URLs, addresses); nothing in a PDF may make
-        the server open a network connection or read a file outside what it serves anyway.
+        the server open a network connection or read any other file. Uploads and pictures reach a
+        PDF as data: URIs: they live in the storage (a bucket on several nodes), not at a path.
         """
 
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"file", "data"}, timeout=5)
-            self._roots = (static_root(), Path(settings.MEDIA_ROOT).resolve())
+            self._root = static_root()
 
         def fetch(self, url, headers=None):
             if url.startswith("file:"):
                 local = Path(url2pathname(urlsplit(url).path)).resolve()
-                if not any(local.is_relative_to(root) for root in self._roots):
-                    raise ValueError(f"PDF resource outside the static and media folders: {url}")
+                if not local.is_relative_to(self._root):
+                    raise ValueError(f"PDF resource outside the static files: {url}")
             return super().fetch(url, headers)
 
     return LocalOnlyFetcher

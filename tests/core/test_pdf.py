@@ -2,6 +2,7 @@
 only local resources, and the HTTP response around it."""
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -79,15 +80,19 @@ def test_page_size_comes_from_the_template_block(pdf_template):
     assert pdf_page_size_mm(render_pdf(name, {"body": BODY})) == (148, 210)
 
 
-def test_files_outside_static_and_media_are_not_read(pdf_template, tmp_path):
-    (tmp_path / "outside.css").write_text('body::after { content: "LEAKED"; }', encoding="utf-8")
+@pytest.mark.parametrize("folder", ["outside", "media"])
+def test_files_outside_the_static_files_are_not_read(pdf_template, settings, tmp_path, folder):
+    """Not even under PRIVATE_MEDIA_ROOT: uploads reach a PDF as data: URIs, from the storage."""
+    place = Path(settings.MEDIA_ROOT) if folder == "media" else tmp_path / folder
+    place.mkdir(parents=True, exist_ok=True)
+    (place / "leak.css").write_text('body::after { content: "LEAKED"; }', encoding="utf-8")
     name = pdf_template(
         "fetch.html",
         '{% extends "pdf/base.html" %}{% block content %}<link rel="stylesheet" href="{{ css }}">'
         '<img src="http://127.0.0.1:9/x.png" alt="">متن{% endblock %}',
     )
 
-    text = pdf_text(render_pdf(name, {"body": BODY, "css": (tmp_path / "outside.css").as_uri()}))
+    text = pdf_text(render_pdf(name, {"body": BODY, "css": (place / "leak.css").as_uri()}))
 
     assert "متن" in text
     assert "LEAKED" not in text
