@@ -1,6 +1,8 @@
-"""bench/capacity.py: the model's arithmetic, checked by hand on round inputs."""
+"""bench/capacity.py: the model's arithmetic, checked by hand on round inputs, and docs/capacity.md
+holding exactly what the model prints."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,14 @@ def test_a_province_is_its_share_of_the_nation():
     assert one["reports"] == pytest.approx(40 + 450 / 31 + 1)
     assert one["national_s"] == 0
     assert two["load"] == pytest.approx(2 * one["load"])
+
+
+def test_docs_capacity_holds_what_the_model_prints():
+    lines = []
+    capacity_module().main([], out=lines.append)
+    doc = (ROOT / "docs" / "capacity.md").read_text()
+    block = re.search(r"<!-- capacity-output[^>]*-->\n```\n(.*?)```", doc, re.S)
+    assert block, "docs/capacity.md has no capacity-output block"
+    assert block.group(1) == "\n".join(lines).lstrip("\n") + "\n", (
+        "run bench/capacity.py and paste its output"
+    )
