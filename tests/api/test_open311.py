@@ -55,9 +55,8 @@ def error(response, fmt: str, status: int) -> str:
 
 
 @pytest.fixture
-def online(settings, tmp_path):
+def online():
     """An electronic service offered by one unit: a scan that must be uploaded, a plan that may come to the desk."""
-    settings.MEDIA_ROOT = tmp_path
     unit = OrgUnitFactory()
     service = SubServiceFactory(body=unit.body, channel=Channel.ELECTRONIC, eservice_url="https://e.example.ir/x",
                                 non_electronic_reason="")

@@ -21,8 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def service(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def service():
     unit = OrgUnitFactory()
     service = SubServiceFactory(body=unit.body, channel=Channel.HYBRID, eservice_url="https://e.example.ir/x")
     service.units.add(unit)

@@ -19,11 +19,6 @@ from tests.pdf_utils import keep_pdf, pdf_text, reads
 RATED = {item: {"body_rating": "good", "body_note": ""} for item in AuditSpaceItem.Item.values}
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def _photo(name: str = "visit.jpg", *, gps: bool = False) -> SimpleUploadedFile:
     image = Image.new("RGB", (640, 480), (30, 120, 160))
     out = io.BytesIO()

@@ -64,8 +64,7 @@ def complaint_tree() -> dict:
 
 
 @pytest.fixture
-def tree(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def tree():
     return complaint_tree()
 
 

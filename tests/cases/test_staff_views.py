@@ -142,9 +142,8 @@ def test_over_long_text_is_refused_on_its_field_and_kept(client, county_desk):
 
 
 def test_a_file_that_is_not_pdf_jpeg_or_png_is_refused_the_good_one_kept_and_the_next_try_registers_both(
-    client, county_desk, settings, tmp_path
+    client, county_desk
 ):
-    settings.MEDIA_ROOT = tmp_path
     client.force_login(county_desk["clerk"].user)
     bad = SimpleUploadedFile("notes.txt", b"just some text, not a scan", content_type="text/plain")
     page = _post(client, subject="موضوع با پیوست", duty_choice=f"duty:{county_desk['duty'].pk}",
@@ -419,8 +418,7 @@ def test_responding_closes_the_case_and_a_complaint_says_the_board_stays_open(cl
     assert client.post(url, {"respond-outcome": "resolved", "respond-text": "دوباره"}).status_code == 404
 
 
-def test_attachments_are_served_only_within_scope(client, county_desk, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_attachments_are_served_only_within_scope(client, county_desk):
     client.force_login(county_desk["clerk"].user)
     _post(client, duty_choice=f"duty:{county_desk['duty'].pk}", attachment_1=_png())
     case = Case.objects.get()

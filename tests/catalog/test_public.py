@@ -352,19 +352,13 @@ def test_a_service_outside_its_days_in_the_catalog_is_not_published(client):
 # --- forms ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def _form(service, data=b"%PDF-1.4 form") -> ServiceForm:
     return ServiceForm.objects.create(
         service=service, title="فرم درخواست", file=SimpleUploadedFile("request-form.pdf", data)
     )
 
 
-def test_form_downloads_as_an_attachment(client, media):
+def test_form_downloads_as_an_attachment(client):
     service = SubServiceFactory()
     form = _form(service)
     detail = client.get(reverse("services:detail", args=[service.pk])).content.decode()
@@ -380,7 +374,7 @@ def test_form_downloads_as_an_attachment(client, media):
     assert response["Content-Type"] == "application/pdf"
 
 
-def test_form_of_an_inactive_or_other_service_is_404(client, media):
+def test_form_of_an_inactive_or_other_service_is_404(client):
     inactive = SubServiceFactory(active=False)
     form = _form(inactive)
     assert client.get(reverse("services:form_download", args=[inactive.pk, form.pk])).status_code == 404
@@ -388,7 +382,7 @@ def test_form_of_an_inactive_or_other_service_is_404(client, media):
     assert client.get(reverse("services:form_download", args=[other.pk, form.pk])).status_code == 404
 
 
-def test_form_whose_file_is_missing_is_404_not_500(client, media):
+def test_form_whose_file_is_missing_is_404_not_500(client):
     service = SubServiceFactory()
     form = _form(service)
     form.file.storage.delete(form.file.name)

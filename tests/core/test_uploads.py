@@ -82,8 +82,7 @@ def service(clerk):
 
 
 @pytest.mark.django_db
-def test_intake_refuses_the_polyglot_sent_as_html(client, clerk, service, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_intake_refuses_the_polyglot_sent_as_html(client, clerk, service):
     doc = RequiredDocumentFactory(service=service, upload_required=True)
     client.force_login(clerk.user)
     data = {
@@ -100,8 +99,7 @@ def test_intake_refuses_the_polyglot_sent_as_html(client, clerk, service, settin
 
 
 @pytest.mark.django_db
-def test_a_scan_is_stored_with_its_detected_type_and_served_as_a_download(client, clerk, service, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_a_scan_is_stored_with_its_detected_type_and_served_as_a_download(client, clerk, service):
     doc = RequiredDocumentFactory(service=service, upload_required=True)
     client.force_login(clerk.user)
     client.post(reverse("desk:intake", args=[service.pk]), {
@@ -121,10 +119,9 @@ def test_a_scan_is_stored_with_its_detected_type_and_served_as_a_download(client
 
 
 @pytest.mark.django_db
-def test_a_polyglot_stored_before_the_checks_is_never_served_as_html(client, clerk, settings, tmp_path):
+def test_a_polyglot_stored_before_the_checks_is_never_served_as_html(client, clerk):
     """GIVEN a request document saved before uploads were checked: a PDF/HTML polyglot recorded as
     text/html WHEN the clerk opens it THEN it is a PDF download in a sandbox, never a page."""
-    settings.MEDIA_ROOT = tmp_path
     sr = registered_request(unit=clerk.unit, clerk=clerk)
     doc = RequestDocument.objects.create(request=sr, title="سند", received=True, content_type="text/html")
     doc.file.save("old.html", ContentFile(POLYGLOT_PDF))
@@ -142,8 +139,7 @@ def test_a_polyglot_stored_before_the_checks_is_never_served_as_html(client, cle
 
 
 @pytest.mark.django_db
-def test_stage_files_pass_the_same_checks(client, clerk, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_stage_files_pass_the_same_checks(client, clerk):
     sr = registered_request(unit=clerk.unit, clerk=clerk)
     stage = sr.stages.get(order=1)
     client.force_login(clerk.user)

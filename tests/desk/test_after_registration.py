@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def incomplete(client, clerk, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def incomplete(client, clerk):
     service = SubServiceFactory(body=clerk.unit.body)
     WorkflowStageFactory(service=service, order=1, responsible_unit=clerk.unit)
     deed = RequiredDocumentFactory(service=service, order=1, title="سند مالکیت")

@@ -19,8 +19,7 @@ MOBILE = "09123456789"
 
 
 @pytest.fixture
-def online(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def online():
     unit = OrgUnitFactory()
     service = SubServiceFactory(body=unit.body, channel=Channel.ELECTRONIC, eservice_url="https://e.example.ir/x")
     service.units.add(unit)

@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def service(clerk, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def service(clerk):
     service = SubServiceFactory(body=clerk.unit.body, title="صدور گواهی عدم خلافی")
     WorkflowStageFactory(service=service, order=1, responsible_unit=clerk.unit)
     service.deed = RequiredDocumentFactory(service=service, order=1, title="سند مالکیت", upload_required=True)

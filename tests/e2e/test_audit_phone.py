@@ -33,11 +33,6 @@ def photo(tmp_path):
     return path
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _phone(browser, login, staff, viewport=PHONE):
     context = browser.new_context(viewport=viewport, locale="fa-IR", is_mobile=True, has_touch=True)
     page = context.new_page()
@@ -69,7 +64,6 @@ def test_on_a_phone_the_supervisor_declares_and_the_evaluator_attaches_a_photo_a
     no_horizontal_overflow,
     axe_check,
     photo,
-    media,
 ):
     """GIVEN a round opened with the directorate's form
     WHEN at 360 px the supervisor corrects a channel and rates §2 and submits, then the province's

@@ -42,10 +42,9 @@ def _sms(pattern: str) -> re.Match:
 
 
 def test_a_citizen_complains_online_against_a_director_general_and_the_governor_s_office_answers(
-    page, live_server, login, settings, tmp_path, shot, no_horizontal_overflow, axe_check
+    page, live_server, login, tmp_path, shot, no_horizontal_overflow, axe_check
 ):
     problems: list[str] = []
-    settings.MEDIA_ROOT = tmp_path / "media"
     page.set_default_timeout(WAIT)
     expect.set_options(timeout=WAIT)
     page.set_viewport_size(PHONE)

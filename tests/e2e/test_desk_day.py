@@ -27,8 +27,7 @@ WAIT = 20_000
 
 
 @pytest.fixture
-def office(db, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def office(db, tmp_path):
     desk = OrgUnitFactory(name="اداره کل راه و شهرسازی مازندران")
     estates = DepartmentFactory(parent=desk, name="اداره املاک")
     service = SubServiceFactory(body=desk.body, title="صدور گواهی عدم خلافی")

@@ -35,8 +35,7 @@ APPLICANT = "رضا حسینی"
 
 
 @pytest.fixture
-def eservice(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"  # the scans must not land in the project's private_media
+def eservice(db):
     unit = OrgUnitFactory(name="اداره کل راه و شهرسازی استان مازندران")
     service = SubServiceFactory(
         body=unit.body,

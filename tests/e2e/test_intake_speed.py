@@ -50,8 +50,7 @@ class Counted:
 
 
 @pytest.fixture
-def desk(db, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def desk(db, tmp_path):
     unit = OrgUnitFactory(name="اداره ثبت اسناد و املاک ساری")
     service = SubServiceFactory(body=unit.body, code="11450", title="صدور گواهی پایان کار ساختمان")
     WorkflowStageFactory(service=service, order=1, responsible_unit=unit)

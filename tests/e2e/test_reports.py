@@ -50,10 +50,7 @@ def test_national_auditor_compiles_a_quarterly_report_on_demand(
     queued,
     shot,
     no_horizontal_overflow,
-    settings,
-    tmp_path,
 ):
-    settings.MEDIA_ROOT = tmp_path
     page.set_viewport_size(DESKTOP)
     login(page, auditor.user)
     page.goto(f"{live_server.url}/reports/")

@@ -438,8 +438,7 @@ def test_the_poster_names_the_body_and_its_steps(client, clerk, unit):
     assert reads(text, "کد را با دوربین گوشی اسکن کنید")
 
 
-def test_the_photo_is_served_through_the_token_only(client, clerk, unit, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def test_the_photo_is_served_through_the_token_only(client, clerk, unit, settings):
     buffer = io.BytesIO()
     Image.new("RGB", (40, 40), "#0b5a73").save(buffer, format="JPEG")
     member = StaffFactory(

@@ -220,8 +220,7 @@ def test_the_printed_formula_has_the_cases_term_and_the_weights_sum_to_100():
     assert any("واحد رسیدگی‌کننده" in term["definition"] for term in formula["terms"])
 
 
-def test_compiled_six_monthly_report_freezes_prints_and_exports_the_cases(world, cases, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_compiled_six_monthly_report_freezes_prints_and_exports_the_cases(world, cases):
     report = report_compile(kind=Report.Kind.HALFYEAR_NATIONAL, period="1405-H1", scope=Scope(Scope.NATIONAL))
     assert report.status == Report.Status.DONE
     assert report.figures["cases"]["registered"] == 9
@@ -251,8 +250,7 @@ def test_compiled_six_monthly_report_freezes_prints_and_exports_the_cases(world,
     assert report.figures["ranking"]["formula"]["text"] in ranking
 
 
-def test_screen_shows_the_cases(client, world, cases, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_screen_shows_the_cases(client, world, cases):
     report = report_compile(kind=Report.Kind.HALFYEAR_NATIONAL, period="1405-H1", scope=Scope(Scope.NATIONAL))
     client.force_login(staff_user(roles.NATIONAL_AUDITOR, unit=world.hq).user)
     html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()

@@ -14,14 +14,13 @@ def _channels(report: Report) -> tuple:
 
 
 def test_six_monthly_compilation_counts_no_service_before_it_existed_and_past_channels_as_they_were(
-    world, settings, tmp_path
+    world
 ):
     """GIVEN the catalog of conftest (8 services since 1405/01/15: 3 in person, 3 electronic, 1 hybrid,
     1 outside) and, in the second half of 1405, a new electronic service of the roads directorate
     (from 1405/07/10) and its in-person service moved to the hybrid channel (from 1405/07/01)
     WHEN the national six-monthly compilations of 1405-H1 and 1405-H2 are made
     THEN H1 counts neither change, H2 counts both, and compiling H1 again gives the same figures."""
-    settings.MEDIA_ROOT = tmp_path
     scope = Scope(Scope.NATIONAL)
     first_half = report_compile(kind=Report.Kind.HALFYEAR_NATIONAL, period="1405-H1", scope=scope)
     assert _channels(first_half) == (8, 3, 3, 1, 1)

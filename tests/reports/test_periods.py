@@ -27,8 +27,7 @@ def visible_text(html: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path
+def _pdf_stubbed(monkeypatch):
     monkeypatch.setattr("apps.reports.services.render_pdf", lambda template, context: b"%PDF-1.7 stub")
 
 

@@ -19,8 +19,7 @@ from tests.reports.conftest import PERIOD
 
 
 @pytest.fixture
-def quarterly(world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def quarterly(world):
     return report_compile(
         kind=Report.Kind.QUARTERLY_PROVINCE, period=PERIOD, scope=Scope(Scope.PROVINCE, world.mazandaran.pk)
     )
@@ -178,8 +177,7 @@ def test_annex3_table1_excel_has_the_evaluators_columns(audited):
     assert roads[3:] == (4, 2, 1, 1, 0, 50.0, 50.0, 1, 100.0, 75.0, 50.0, 25.0, 1)
 
 
-def test_bimonthly_audit_report_prints_table1(audited, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_bimonthly_audit_report_prints_table1(audited):
     report = report_compile(
         kind=Report.Kind.BIMONTHLY_AUDIT, period="1405-B3", scope=Scope(Scope.PROVINCE, audited.mazandaran.pk)
     )

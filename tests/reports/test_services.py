@@ -12,11 +12,6 @@ from apps.reports.services import ReportError, report_check, report_compile, rep
 from tests.reports.conftest import PERIOD, _request, at
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def test_compiling_a_period_again_gives_identical_figures_and_new_files(world):
     """GIVEN a compiled quarterly report WHEN it is compiled again — after a request of the next quarter
     and an answer to an old request have been registered — THEN the frozen figures are equal, and

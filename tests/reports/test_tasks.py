@@ -21,11 +21,6 @@ from tests.reports.conftest import PERIOD
 QUARTERLY = ["quarterly_body", "quarterly_county", "quarterly_province"]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def _today(monkeypatch, year: int, month: int, day: int) -> None:
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: jalali_to_gregorian(year, month, day))
 

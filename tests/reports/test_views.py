@@ -18,8 +18,7 @@ from tests.reports.conftest import PERIOD
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path
+def _pdf_stubbed(monkeypatch):
     # The pages serve stored files; printing them for real is tested in test_printables.py.
     monkeypatch.setattr("apps.reports.services.render_pdf", lambda template, context: b"%PDF-1.7 stub")
 
