@@ -332,9 +332,9 @@ def journey(args) -> int:
         started = time.monotonic()
         try:
             detail = step()
-        except (Failed, httpx.HTTPError) as exc:
+        except Exception as exc:  # an unexpected answer (no JSON, a dropped connection) fails the step alone
             failures += 1
-            print(f"FAIL {name}: {exc!r}" if isinstance(exc, httpx.HTTPError) else f"FAIL {name}: {exc}", flush=True)
+            print(f"FAIL {name}: {exc}" if isinstance(exc, Failed) else f"FAIL {name}: {exc!r}", flush=True)
         else:
             print(f"ok   {name} ({time.monotonic() - started:.1f} s): {detail}", flush=True)
     Path(args.out).write_text(json.dumps(state))
