@@ -124,7 +124,7 @@ for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" && br
 if [[ -n $build_pid ]]; then
     wait "$build_pid" || { fail "scripts/build.sh assets"; exit 1; }
 fi
-tail -n 1 "$LOGS/build.log" 2>/dev/null || true
+echo "    database, demo and static files ready after $((SECONDS - started)) s$( [[ -n $build_pid ]] && echo ", $(tail -n 1 "$LOGS/build.log")")"
 # From here on nothing under the project folder may be added or changed.
 "$PY" scripts/two_nodes_check.py snapshot --out "$WORK/state/project-files.json"
 
