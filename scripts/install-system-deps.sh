@@ -2,14 +2,15 @@
 # Installs the Debian packages the portal needs, only those that are missing.
 #   runtime: Pango (and HarfBuzz's subsetter) for WeasyPrint's Persian shaping, gettext to compile
 #            messages, the PostgreSQL client for `manage.py backup` / `restore`
-#   --test:  Chromium for the browser journeys, poppler-utils to read PDFs back in tests, and npm
-#            (when there is none) for axe-core, the browser tests' accessibility checker
+#   --test:  Chromium for the browser journeys, poppler-utils to read PDFs back in tests, npm
+#            (when there is none) for axe-core, the browser tests' accessibility checker, and nginx
+#            for the two-node test's TLS proxy (scripts/two_nodes.sh runs its own, never the service)
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
     # openssl and curl: the production smoke test serves HTTPS with a throwaway certificate.
-    packages+=(chromium poppler-utils openssl curl)
+    packages+=(chromium poppler-utils openssl curl nginx)
 fi
 
 missing=()
