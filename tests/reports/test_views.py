@@ -114,6 +114,14 @@ def test_downloads_serve_the_stored_files(client, compiled, national):
     assert book["خلاصه"].sheet_view.rightToLeft
 
 
+def test_a_report_whose_file_is_gone_from_the_storage_answers_404_not_500(client, compiled, national):
+    report = compiled["roads"]
+    report.pdf.storage.delete(report.pdf.name)
+    client.force_login(national)
+    assert client.get(reverse("reports:pdf", args=[report.pk])).status_code == 404
+    assert client.get(reverse("reports:xlsx", args=[report.pk])).status_code == 200
+
+
 def test_on_demand_form_queues_and_the_status_page_refreshes_until_done(
     client, world, provincial, monkeypatch, django_capture_on_commit_callbacks
 ):

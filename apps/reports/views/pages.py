@@ -130,8 +130,12 @@ def _file(report: Report, field: str, content_type: str) -> FileResponse:
     stored = getattr(report, field)
     if report.status != Report.Status.DONE or not stored:
         raise Http404(_("The report has no file yet."))
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:  # removed from the folder or bucket: compiling again makes it
+        raise Http404(_("The report's file is missing; compile the report again.")) from exc
     response = FileResponse(
-        stored.open("rb"),
+        handle,
         content_type=content_type,
         as_attachment=field == "xlsx",
         filename=stored.name.rsplit("/", 1)[-1],
