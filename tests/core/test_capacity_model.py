@@ -66,3 +66,20 @@ def test_docs_capacity_holds_what_the_model_prints():
     assert block.group(1) == "\n".join(lines).lstrip("\n") + "\n", (
         "run bench/capacity.py and paste its output"
     )
+
+
+def test_the_readme_summary_agrees_with_what_the_model_prints():
+    lines = []
+    capacity_module().main([], out=lines.append)
+    printed = "\n".join(lines)
+    readme = (ROOT / "README.md").read_text()
+    # README's table rounds what the model prints; each figure it states must come from these lines.
+    for line, in_readme in (
+        ("yearly = 1,280 x 20,000 = 25,600,000", "| 800,000; 0.22 | 25,600,000; 7.1 |"),
+        ("nodes = max(2, ceil(3.17 / 0.6)) = 6", "| 6 (3.17 nodes' work) |"),
+        ("sms_procs = max(1, ceil(14.2 / 0.6)) = 24", "| 1, 1, 1, 1 | 24, 1, 1, 1 |"),
+        ("= 1,329", "| 42 queries/s | 1,329 queries/s, 58 connections |"),
+        ("full_sms = 24 / 14.2 = 1.69", "at 1.69 × this demand"),
+    ):
+        assert line in printed, f"bench/capacity.py no longer prints {line!r}: update README's summary"
+        assert in_readme in readme
