@@ -83,6 +83,7 @@ def test_page_size_comes_from_the_template_block(pdf_template):
 @pytest.mark.parametrize("folder", ["outside", "media"])
 def test_files_outside_the_static_files_are_not_read(pdf_template, settings, tmp_path, folder):
     """Not even under PRIVATE_MEDIA_ROOT: uploads reach a PDF as data: URIs, from the storage."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # with S3 configured too: never the project's folder
     place = Path(settings.MEDIA_ROOT) if folder == "media" else tmp_path / folder
     place.mkdir(parents=True, exist_ok=True)
     (place / "leak.css").write_text('body::after { content: "LEAKED"; }', encoding="utf-8")
