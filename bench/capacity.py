@@ -33,7 +33,7 @@ MEASURED = (  # option, default, where the figure comes from
     ("staff-queries", 10, f"mean queries of those four pages (8, 13, 6, 12-14): {DESK}"),
     ("api-ms", 12.8, "/api/v1/requests/<code>/, ms: bench/api_requests.py --requests 1000000"),
     ("api-queries", 3, "its queries: bench/api_requests.py --requests 1000000"),
-    ("pdf-ms", 170, "a one-page PDF: a sheet of 10 QR cards at 17 ms a card, bench/qr_cards.py"),
+    ("pdf-ms", 73, "a receipt or response PDF, mean of the two medians: bench/request_pdfs.py"),
     ("card-ms", 7.6, "ms a card in a sheet of 1,000: bench/qr_cards.py"),
     ("code-ms", 4.3, "ms to issue a code and draw its picture: bench/qr_cards.py"),
     ("dash-ms", 120, f"a province's dashboard page, ms: {FEEDBACK}"),

@@ -76,9 +76,9 @@ def test_the_readme_summary_agrees_with_what_the_model_prints():
     # README's table rounds what the model prints; each figure it states must come from these lines.
     for line, in_readme in (
         ("yearly = 1,280 x 20,000 = 25,600,000", "| 800,000; 0.22 | 25,600,000; 7.1 |"),
-        ("nodes = max(2, ceil(3.17 / 0.6)) = 6", "| 6 (3.17 nodes' work) |"),
+        ("nodes = max(2, ceil(2.48 / 0.6)) = 5", "| 5 (2.48 nodes' work) |"),
         ("sms_procs = max(1, ceil(14.2 / 0.6)) = 24", "| 1, 1, 1, 1 | 24, 1, 1, 1 |"),
-        ("= 1,329", "| 42 queries/s | 1,329 queries/s, 58 connections |"),
+        ("connections = 5 x 5 + 27 + 1 = 53", "| 42 queries/s | 1,329 queries/s, 53 connections |"),
         ("full_sms = 24 / 14.2 = 1.69", "at 1.69 × this demand"),
     ):
         assert line in printed, f"bench/capacity.py no longer prints {line!r}: update README's summary"
