@@ -9,22 +9,14 @@ Each service has two stages, two documents and a fee, as a typical provincial ca
 """
 
 import io
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-_tmp = None
-if not os.environ.get("DATABASE_URL"):
-    _tmp = tempfile.TemporaryDirectory()
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}/bench.sqlite3"
+from bench.throwaway import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+THROWAWAY = django_setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -96,7 +88,7 @@ def import_measure(n: int, province: Province) -> list[tuple[str, float]]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    if _tmp:
+    if THROWAWAY:
         call_command("migrate", verbosity=0)
     province, _ = Province.objects.get_or_create(code="IR-02", defaults={"name_fa": "مازندران"})
     sizes = sorted({max(1, n // 100), max(1, n // 10), n})

@@ -13,23 +13,15 @@ task in production, inline here). Prints ms a code issued and ms a card printed 
 each time grows (bench.timing.growth_print).
 """
 
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-_tmp = None
-if not os.environ.get("DATABASE_URL"):
-    _tmp = tempfile.TemporaryDirectory()
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}/bench.sqlite3"
+from bench.throwaway import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+THROWAWAY = django_setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -72,7 +64,7 @@ def unit_with_staff(hq: OrgUnit, n: int) -> OrgUnit:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    if _tmp:
+    if THROWAWAY:
         call_command("migrate", verbosity=0)
     province, _ = Province.objects.get_or_create(code="IR-02", defaults={"name_fa": "مازندران"})
     user = get_user_model().objects.create_user(f"bench-clerk-{time.time():.0f}")  # force_login: no password

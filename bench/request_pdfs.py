@@ -8,24 +8,15 @@ Prints the median, fastest and slowest ms of each. bench/capacity.py takes the r
 response's mean median as its `--pdf-ms` (a PDF view's work, less the bare request's).
 """
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-_tmp = None
-if not os.environ.get("DATABASE_URL"):
-    _tmp = tempfile.TemporaryDirectory()
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}/bench.sqlite3"
-    os.environ.setdefault("PRIVATE_MEDIA_ROOT", f"{_tmp.name}/media")
+from bench.throwaway import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+THROWAWAY = django_setup()
 
 from django.core.management import call_command  # noqa: E402
 
@@ -46,7 +37,8 @@ def ms_of(render, runs: int) -> list[float]:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    call_command("migrate", verbosity=0)
+    if THROWAWAY:
+        call_command("migrate", verbosity=0)
     warm_up()
     sr = answered_request()
     medians = []
